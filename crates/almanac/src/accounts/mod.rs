@@ -1,0 +1,328 @@
+//! Accounts: registration, sign-in with JWTs, token rotation and blacklisting, login throttling.
+//! Handlers call these functions; the HTTP mapping of their errors lives in `api::error`.
+
+pub mod password;
+pub mod tokens;
+
+use std::net::IpAddr;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use email_address::EmailAddress;
+use uuid::Uuid;
+
+use crate::storage::users::{self, EMAIL_UNIQUE, NewUser, User};
+use crate::storage::{Db, StorageError, Timestamp, login_throttle, refresh_tokens};
+use crate::validation::FieldErrors;
+pub use tokens::{TokenError, TokenIssuer, TokenType};
+
+/// Django's limits for the fields we accept.
+pub const EMAIL_MAX_LENGTH: usize = 254;
+pub const PASSWORD_MAX_LENGTH: usize = 128;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("no active account found with the given credentials")]
+    InvalidCredentials,
+    #[error("too many failed logins; retry in {retry_after:?}")]
+    Throttled { retry_after: Duration },
+    #[error("token rejected: {0}")]
+    Token(TokenError),
+    #[error("token is blacklisted")]
+    TokenBlacklisted,
+    #[error("the token's user does not exist")]
+    UserNotFound,
+    #[error("the token's user is inactive")]
+    UserInactive,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// Failed-login limits: per account and per client address, in fixed windows.
+#[derive(Debug, Clone)]
+pub struct LoginThrottle {
+    pub failures_per_account: u32,
+    pub failures_per_address: u32,
+    pub window: Duration,
+}
+
+/// An access and a refresh token, as login and refresh return them.
+#[derive(Debug)]
+pub struct TokenPair {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// The account service: storage, token signing and throttling rules together.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    db: Db,
+    tokens: Arc<TokenIssuer>,
+    throttle: LoginThrottle,
+}
+
+/// A hash to verify against when the email is unknown, so that a miss costs as much time as a
+/// wrong password and response times do not reveal which emails have accounts.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| password::hash_password("almanac-dummy-password").unwrap_or_default());
+
+impl Accounts {
+    pub fn new(db: Db, tokens: TokenIssuer, throttle: LoginThrottle) -> Self {
+        Accounts {
+            db,
+            tokens: Arc::new(tokens),
+            throttle,
+        }
+    }
+
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    /// Checks credentials and issues a token pair, within the failed-login limits.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<TokenPair, AccountError> {
+        let now = Timestamp::now();
+        let window_opened_after = now - self.throttle.window;
+        let account_key = format!("account:{}", email_key(email.trim()));
+        let address_key = client.map(|ip| format!("address:{ip}"));
+        let limits = [
+            Some((account_key.as_str(), self.throttle.failures_per_account)),
+            address_key
+                .as_deref()
+                .map(|key| (key, self.throttle.failures_per_address)),
+        ];
+        for (key, limit) in limits.into_iter().flatten() {
+            if let Some((failures, started)) =
+                login_throttle::current_failures(&self.db, key, window_opened_after).await?
+                && failures >= limit
+            {
+                let wait = now.until(started + self.throttle.window);
+                return Err(AccountError::Throttled {
+                    retry_after: wait.max(Duration::from_secs(1)),
+                });
+            }
+        }
+
+        let user = users::find_user_by_email_key(&self.db, &email_key(email.trim())).await?;
+        let hash = user
+            .as_ref()
+            .map_or_else(|| DUMMY_HASH.clone(), |user| user.password_hash.clone());
+        let password_matches = verify_off_executor(password.to_owned(), hash).await?;
+        let user = match user {
+            Some(user) if password_matches && user.is_active => user,
+            _ => {
+                for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+                    login_throttle::record_failure(&self.db, key, now, window_opened_after).await?;
+                }
+                return Err(AccountError::InvalidCredentials);
+            }
+        };
+        login_throttle::clear_failures(&self.db, &account_key).await?;
+        users::record_login(&self.db, user.id, now).await?;
+        self.issue_pair(user.id, now).await
+    }
+
+    /// Spends a refresh token for a new pair; the spent token is blacklisted.
+    pub async fn refresh(&self, refresh: &str) -> Result<TokenPair, AccountError> {
+        let claims = self
+            .tokens
+            .verify(refresh, TokenType::Refresh)
+            .map_err(AccountError::Token)?;
+        self.active_user(claims.user_id).await?;
+        let now = Timestamp::now();
+        if !refresh_tokens::blacklist_refresh_token(&self.db, &claims.jti, now).await? {
+            return Err(AccountError::TokenBlacklisted);
+        }
+        self.issue_pair(claims.user_id, now).await
+    }
+
+    /// Blacklists a refresh token so that it never works again.
+    pub async fn logout(&self, refresh: &str) -> Result<(), AccountError> {
+        let claims = self
+            .tokens
+            .verify(refresh, TokenType::Refresh)
+            .map_err(AccountError::Token)?;
+        if !refresh_tokens::blacklist_refresh_token(&self.db, &claims.jti, Timestamp::now()).await?
+        {
+            return Err(AccountError::TokenBlacklisted);
+        }
+        Ok(())
+    }
+
+    /// The active user an access token belongs to.
+    pub async fn authenticate(&self, access: &str) -> Result<User, AccountError> {
+        let claims = self
+            .tokens
+            .verify(access, TokenType::Access)
+            .map_err(AccountError::Token)?;
+        self.active_user(claims.user_id).await
+    }
+
+    async fn active_user(&self, id: Uuid) -> Result<User, AccountError> {
+        match users::find_user(&self.db, id).await? {
+            None => Err(AccountError::UserNotFound),
+            Some(user) if !user.is_active => Err(AccountError::UserInactive),
+            Some(user) => Ok(user),
+        }
+    }
+
+    async fn issue_pair(&self, user_id: Uuid, now: Timestamp) -> Result<TokenPair, AccountError> {
+        let refresh = self.tokens.sign(TokenType::Refresh, user_id, now);
+        refresh_tokens::insert_refresh_token(&self.db, &refresh.jti, user_id, refresh.expires_at)
+            .await?;
+        let access = self.tokens.sign(TokenType::Access, user_id, now);
+        Ok(TokenPair {
+            access: access.token,
+            refresh: refresh.token,
+        })
+    }
+
+    /// Deletes expired refresh tokens and closed throttle windows.
+    pub async fn purge_expired(&self) -> Result<u64, StorageError> {
+        let now = Timestamp::now();
+        let tokens = refresh_tokens::purge_expired_refresh_tokens(&self.db, now).await?;
+        let windows =
+            login_throttle::purge_closed_windows(&self.db, now - self.throttle.window).await?;
+        Ok(tokens + windows)
+    }
+}
+
+/// Creates an account after validating the email and the password policy.
+pub async fn register(
+    db: &Db,
+    email: &str,
+    password: &str,
+    is_staff: bool,
+) -> Result<User, AccountError> {
+    let mut errors = FieldErrors::new();
+    let email = match normalize_email(email) {
+        Ok(email) => Some(email),
+        Err(message) => {
+            errors.add("email", message);
+            None
+        }
+    };
+    if password.chars().count() > PASSWORD_MAX_LENGTH {
+        errors.add(
+            "password",
+            format!("Ensure this field has no more than {PASSWORD_MAX_LENGTH} characters."),
+        );
+    } else {
+        for problem in password::password_problems(password, email.as_deref().unwrap_or_default()) {
+            errors.add("password", problem);
+        }
+    }
+    errors.into_result().map_err(AccountError::Invalid)?;
+    let email = email.unwrap_or_default();
+
+    let hash = hash_off_executor(password.to_owned()).await?;
+    let new = NewUser {
+        email: &email,
+        email_key: &email_key(&email),
+        password_hash: &hash,
+        is_staff,
+    };
+    users::insert_user(db, &new)
+        .await
+        .map_err(|error| match error {
+            StorageError::Conflict { constraint } if constraint == EMAIL_UNIQUE => {
+                AccountError::Invalid(FieldErrors::single(
+                    "email",
+                    "user with this email already exists.",
+                ))
+            }
+            other => other.into(),
+        })
+}
+
+/// Trims the email, lowercases its domain (as Django's `normalize_email`) and validates it.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    const INVALID: &str = "Enter a valid email address.";
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("This field may not be blank.");
+    }
+    if trimmed.chars().count() > EMAIL_MAX_LENGTH {
+        return Err("Ensure this field has no more than 254 characters.");
+    }
+    let (local, domain) = trimmed.rsplit_once('@').ok_or(INVALID)?;
+    let normalized = format!("{local}@{}", domain.to_lowercase());
+    let parsed = EmailAddress::parse_with_options(
+        &normalized,
+        email_address::Options::default()
+            .without_display_text()
+            .without_domain_literal(),
+    )
+    .map_err(|_| INVALID)?;
+    // Like Django's validator: a public-looking domain, with a dot and a label after it.
+    let domain_ok =
+        parsed.domain().split('.').count() >= 2 && !parsed.domain().split('.').any(str::is_empty);
+    if !domain_ok || local.chars().any(char::is_whitespace) {
+        return Err(INVALID);
+    }
+    Ok(normalized)
+}
+
+/// The key emails are unique on: the whole address, case-folded.
+fn email_key(email: &str) -> String {
+    email.to_lowercase()
+}
+
+async fn hash_off_executor(password: String) -> Result<String, AccountError> {
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|error| AccountError::Hashing(error.to_string()))?
+        .map_err(|error| AccountError::Hashing(error.to_string()))
+}
+
+async fn verify_off_executor(password: String, hash: String) -> Result<bool, AccountError> {
+    tokio::task::spawn_blocking(move || password::verify_password(&password, &hash))
+        .await
+        .map_err(|error| AccountError::Hashing(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_keeps_its_local_part_and_lowercases_its_domain() {
+        assert_eq!(
+            normalize_email("  Ada.Lovelace@Example.COM ").as_deref(),
+            Ok("Ada.Lovelace@example.com")
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for email in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "ada lovelace@example.com",
+            "ada@example..com",
+            "Ada <ada@example.com>",
+        ] {
+            assert_eq!(
+                normalize_email(email),
+                Err("Enter a valid email address."),
+                "{email}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_blank_email_is_refused_as_blank() {
+        assert_eq!(normalize_email("   "), Err("This field may not be blank."));
+    }
+}

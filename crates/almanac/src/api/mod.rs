@@ -1,0 +1,57 @@
+//! The REST API under `/api/v1` (the seed's contract), its OpenAPI document at `/api/openapi.json`
+//! and the interactive documentation at `/api/docs`, served from the binary.
+
+mod health;
+mod users;
+
+use axum::Router;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Almanac API", description = "Events, recurring series and their occurrences. \
+        Errors use DRF's shapes: `{\"field\": [\"message\"]}` for validation, `{\"detail\": \"…\"}` otherwise."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "users", description = "Accounts and JWT authentication"),
+        (name = "operations", description = "Health probes"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".to_owned());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", users::router())
+        .merge(health::router())
+}
+
+/// Every route of the service, with unknown paths answered by a JSON 404.
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = routes().split_for_parts();
+    router
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(|| async { ApiError::NotFound })
+        .with_state(state)
+}

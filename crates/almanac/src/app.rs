@@ -1,0 +1,146 @@
+//! Assembles the service: shared state, routes with their middleware, the listener, background
+//! housekeeping, and graceful shutdown through one cancellation token.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::Uri;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower::Layer;
+use tower::util::{MapRequest, MapRequestLayer};
+
+use crate::accounts::{Accounts, TokenIssuer};
+use crate::config::{HttpSettings, ServeConfig};
+use crate::storage::Db;
+use crate::{api, http};
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub accounts: Accounts,
+    pub trusted_proxies: usize,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: &ServeConfig) -> Self {
+        let auth = &config.auth;
+        let tokens = TokenIssuer::new(
+            &auth.secret_key,
+            auth.access_token_lifetime,
+            auth.refresh_token_lifetime,
+        );
+        AppState {
+            accounts: Accounts::new(db.clone(), tokens, auth.login_throttle.clone()),
+            db,
+            trusted_proxies: config.http.trusted_proxies,
+        }
+    }
+}
+
+/// The whole HTTP application as one service.
+pub type App = MapRequest<Router, fn(Request) -> Request>;
+
+pub fn build_app(state: AppState, settings: &HttpSettings) -> App {
+    let router = http::with_middleware(api::router(state), settings);
+    MapRequestLayer::new(add_api_trailing_slash as fn(Request) -> Request).layer(router)
+}
+
+/// The seed's API paths end in `/`; clients that leave it off reach the same endpoint.
+fn add_api_trailing_slash(mut request: Request) -> Request {
+    let path = request.uri().path();
+    if path.starts_with("/api/v1/") && !path.ends_with('/') {
+        let path_and_query = match request.uri().query() {
+            Some(query) => format!("{path}/?{query}"),
+            None => format!("{path}/"),
+        };
+        let mut parts = request.uri().clone().into_parts();
+        if let Ok(rewritten) = path_and_query.parse() {
+            parts.path_and_query = Some(rewritten);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *request.uri_mut() = uri;
+            }
+        }
+    }
+    request
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    app: App,
+}
+
+impl Server {
+    /// Connects to the database (migrating the embedded one), and binds the listener.
+    pub async fn build(config: ServeConfig) -> anyhow::Result<Server> {
+        let db = Db::connect(&config.database, &config.pool)
+            .await
+            .context("cannot connect to the database")?;
+        if config.database.is_embedded() {
+            db.migrate().await.context("migrations failed")?;
+        } else {
+            let pending = db
+                .pending_migrations()
+                .await
+                .context("cannot read the migration state")?;
+            if pending > 0 {
+                bail!("the database lacks {pending} migration(s): run `almanac migrate` first");
+            }
+        }
+        let state = AppState::new(db, &config);
+        let app = build_app(state.clone(), &config.http);
+        let listener = TcpListener::bind(config.http.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.http.bind))?;
+        Ok(Server {
+            listener,
+            state,
+            app,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Serves until `shutdown` is cancelled, then lets requests in flight finish.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
+            self.app,
+        );
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+            .await
+            .context("the HTTP server failed")?;
+        shutdown.cancel();
+        let _ = housekeeping.await;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
+
+/// Forgets expired refresh tokens and closed login-throttle windows, hourly.
+async fn housekeeping(state: AppState, shutdown: CancellationToken) {
+    let mut ticks = tokio::time::interval(HOUSEKEEPING_PERIOD);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = ticks.tick() => match state.accounts.purge_expired().await {
+                Ok(purged) => tracing::debug!(purged, "housekeeping done"),
+                Err(error) => tracing::warn!(%error, "housekeeping failed; will retry"),
+            },
+        }
+    }
+}

@@ -1,0 +1,500 @@
+//! Configuration: command-line flags with environment fallbacks (clap), validated once at start
+//! into plain settings structs so that a bad value stops the process with a clear message.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+
+use crate::accounts::LoginThrottle;
+use crate::storage::{DatabaseTarget, PoolSettings};
+
+/// The smallest signing key we accept, as for any HS256 secret.
+pub const MIN_SECRET_KEY_BYTES: usize = 32;
+const SECRET_KEY_FILE: &str = "secret_key";
+const SQLITE_FILE: &str = "almanac.sqlite3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {0:?})")]
+    UnsupportedDatabaseUrl(String),
+    #[error(
+        "ALMANAC_SECRET_KEY is required with PostgreSQL: every web and worker process must sign \
+         tokens with the same key (at least {MIN_SECRET_KEY_BYTES} bytes)"
+    )]
+    SecretKeyRequired,
+    #[error("ALMANAC_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long (got {0})")]
+    SecretKeyTooShort(usize),
+    #[error("the secret key file {path} is unusable: {reason}")]
+    SecretKeyFile { path: PathBuf, reason: String },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{setting} must be longer than zero")]
+    ZeroDuration { setting: &'static str },
+    #[error("{setting} must be at least 1")]
+    ZeroCount { setting: &'static str },
+    #[error("ALMANAC_CORS_ORIGINS: {0:?} is not an origin like https://calendar.example.com")]
+    BadCorsOrigin(String),
+}
+
+/// A signing key. Its `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(Vec<u8>);
+
+impl SecretKey {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        SecretKey(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DatabaseArgs {
+    /// Directory for the embedded SQLite database and the generated secret key.
+    #[arg(long, env = "ALMANAC_DATA_DIR", default_value = "./almanac-data")]
+    pub data_dir: PathBuf,
+
+    /// `postgres://user:pass@host/db` for PostgreSQL, or `sqlite://PATH` for a SQLite file.
+    /// Default: DATA_DIR/almanac.sqlite3.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum open connections in the database pool of each process.
+    #[arg(long, env = "ALMANAC_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    pub fn target(&self) -> Result<DatabaseTarget, ConfigError> {
+        match self.database_url.as_deref() {
+            None => Ok(DatabaseTarget::Sqlite(self.data_dir.join(SQLITE_FILE))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(DatabaseTarget::Postgres(url.to_owned()))
+            }
+            Some(url) => url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .filter(|path| !path.is_empty())
+                .map(|path| DatabaseTarget::Sqlite(PathBuf::from(path)))
+                .ok_or_else(|| ConfigError::UnsupportedDatabaseUrl(url.to_owned())),
+        }
+    }
+
+    pub fn pool(&self) -> Result<PoolSettings, ConfigError> {
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::ZeroCount {
+                setting: "ALMANAC_DB_MAX_CONNECTIONS",
+            });
+        }
+        Ok(PoolSettings {
+            max_connections: self.db_max_connections,
+            ..PoolSettings::default()
+        })
+    }
+
+    /// Creates the directory holding the SQLite file, if that is where the data lives.
+    pub fn prepare(&self) -> Result<DatabaseTarget, ConfigError> {
+        let target = self.target()?;
+        if let DatabaseTarget::Sqlite(path) = &target
+            && let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+        {
+            fs::create_dir_all(dir).map_err(|source| ConfigError::DataDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        Ok(target)
+    }
+}
+
+/// Token signing, lifetimes and login throttling.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuthArgs {
+    /// Key that signs tokens, at least 32 bytes. Required with PostgreSQL. On the embedded default
+    /// it is generated once and kept in DATA_DIR/secret_key (mode 0600).
+    #[arg(long, env = "ALMANAC_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Lifetime of access tokens (e.g. 90m, 2h).
+    #[arg(long, env = "ALMANAC_ACCESS_TOKEN_LIFETIME", default_value = "90m", value_parser = humantime::parse_duration)]
+    pub access_token_lifetime: Duration,
+
+    /// Lifetime of refresh tokens (e.g. 7days).
+    #[arg(long, env = "ALMANAC_REFRESH_TOKEN_LIFETIME", default_value = "7days", value_parser = humantime::parse_duration)]
+    pub refresh_token_lifetime: Duration,
+
+    /// Failed logins allowed per account within the throttle window before answering 429.
+    #[arg(long, env = "ALMANAC_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    pub login_failures_per_account: u32,
+
+    /// Failed logins allowed per client address within the throttle window before answering 429.
+    #[arg(long, env = "ALMANAC_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 50)]
+    pub login_failures_per_address: u32,
+
+    /// Length of the login throttle window.
+    #[arg(long, env = "ALMANAC_LOGIN_THROTTLE_WINDOW", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub login_throttle_window: Duration,
+}
+
+/// Validated authentication settings.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub secret_key: SecretKey,
+    pub access_token_lifetime: Duration,
+    pub refresh_token_lifetime: Duration,
+    pub login_throttle: LoginThrottle,
+}
+
+impl AuthArgs {
+    pub fn resolve(
+        &self,
+        database: &DatabaseTarget,
+        data_dir: &Path,
+    ) -> Result<AuthSettings, ConfigError> {
+        for (setting, duration) in [
+            ("ALMANAC_ACCESS_TOKEN_LIFETIME", self.access_token_lifetime),
+            (
+                "ALMANAC_REFRESH_TOKEN_LIFETIME",
+                self.refresh_token_lifetime,
+            ),
+            ("ALMANAC_LOGIN_THROTTLE_WINDOW", self.login_throttle_window),
+        ] {
+            if duration.is_zero() {
+                return Err(ConfigError::ZeroDuration { setting });
+            }
+        }
+        for (setting, count) in [
+            (
+                "ALMANAC_LOGIN_FAILURES_PER_ACCOUNT",
+                self.login_failures_per_account,
+            ),
+            (
+                "ALMANAC_LOGIN_FAILURES_PER_ADDRESS",
+                self.login_failures_per_address,
+            ),
+        ] {
+            if count == 0 {
+                return Err(ConfigError::ZeroCount { setting });
+            }
+        }
+        let secret_key = match (&self.secret_key, database) {
+            (Some(key), _) if key.len() < MIN_SECRET_KEY_BYTES => {
+                return Err(ConfigError::SecretKeyTooShort(key.len()));
+            }
+            (Some(key), _) => SecretKey::new(key.as_bytes().to_vec()),
+            (None, DatabaseTarget::Postgres(_)) => return Err(ConfigError::SecretKeyRequired),
+            (None, DatabaseTarget::Sqlite(_)) => {
+                load_or_create_secret_key(&data_dir.join(SECRET_KEY_FILE))?
+            }
+        };
+        Ok(AuthSettings {
+            secret_key,
+            access_token_lifetime: self.access_token_lifetime,
+            refresh_token_lifetime: self.refresh_token_lifetime,
+            login_throttle: LoginThrottle {
+                failures_per_account: self.login_failures_per_account,
+                failures_per_address: self.login_failures_per_address,
+                window: self.login_throttle_window,
+            },
+        })
+    }
+}
+
+/// Reads the embedded default's key, or generates it on first start. The file is created
+/// exclusively with mode 0600, so two processes starting at once cannot write different keys.
+fn load_or_create_secret_key(path: &Path) -> Result<SecretKey, ConfigError> {
+    let unusable = |reason: String| ConfigError::SecretKeyFile {
+        path: path.to_owned(),
+        reason,
+    };
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|source| ConfigError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            let key: String = (0..32)
+                .map(|_| format!("{:02x}", rand::random::<u8>()))
+                .collect();
+            file.write_all(key.as_bytes())
+                .map_err(|error| unusable(error.to_string()))?;
+            Ok(SecretKey::new(key.into_bytes()))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            let key = fs::read_to_string(path).map_err(|error| unusable(error.to_string()))?;
+            let key = key.trim();
+            if key.len() < MIN_SECRET_KEY_BYTES {
+                return Err(unusable(format!(
+                    "it holds fewer than {MIN_SECRET_KEY_BYTES} bytes"
+                )));
+            }
+            Ok(SecretKey::new(key.as_bytes().to_vec()))
+        }
+        Err(error) => Err(unusable(error.to_string())),
+    }
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "ALMANAC_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// Comma-separated origins allowed to call the API from a browser (CORS), e.g.
+    /// https://app.example.com. None by default.
+    #[arg(long, env = "ALMANAC_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Longest time a request may take before it is answered 503.
+    #[arg(long, env = "ALMANAC_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Number of reverse proxies in front of Almanac that append to X-Forwarded-For. The client
+    /// address (for login throttling) is taken that many entries from the right; 0 ignores the header.
+    #[arg(long, env = "ALMANAC_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: usize,
+}
+
+/// Validated HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub bind: SocketAddr,
+    pub cors_origins: Vec<HeaderValue>,
+    pub request_timeout: Duration,
+    pub trusted_proxies: usize,
+}
+
+impl HttpArgs {
+    pub fn resolve(&self) -> Result<HttpSettings, ConfigError> {
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::ZeroDuration {
+                setting: "ALMANAC_REQUEST_TIMEOUT",
+            });
+        }
+        let cors_origins = self
+            .cors_origins
+            .iter()
+            .map(|origin| origin.trim())
+            .filter(|origin| !origin.is_empty())
+            .map(parse_origin)
+            .collect::<Result<_, _>>()?;
+        Ok(HttpSettings {
+            bind: self.bind,
+            cors_origins,
+            request_timeout: self.request_timeout,
+            trusted_proxies: self.trusted_proxies,
+        })
+    }
+}
+
+/// An origin is a scheme, a host and an optional port: nothing after them.
+fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
+    let bad = || ConfigError::BadCorsOrigin(origin.to_owned());
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if !host_ok {
+        return Err(bad());
+    }
+    HeaderValue::from_str(origin).map_err(|_| bad())
+}
+
+/// Everything `almanac serve` needs, validated.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub database: DatabaseTarget,
+    pub pool: PoolSettings,
+    pub auth: AuthSettings,
+    pub http: HttpSettings,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(args: &[&str]) -> crate::cli::ServeArgs {
+        let cli = Cli::try_parse_from(std::iter::once("almanac").chain(args.iter().copied()))
+            .expect("parses");
+        match cli.command {
+            Some(Command::Serve(serve)) => serve,
+            None => cli.serve,
+            Some(_) => panic!("not a serve command"),
+        }
+    }
+
+    #[test]
+    fn defaults_serve_on_localhost_with_sqlite_in_the_data_dir() {
+        let args = serve_args(&["--data-dir", "/tmp/almanac-x"]);
+        assert_eq!(
+            args.database.target().expect("valid"),
+            DatabaseTarget::Sqlite("/tmp/almanac-x/almanac.sqlite3".into())
+        );
+        let http = args.http.resolve().expect("valid");
+        assert_eq!(http.bind, "127.0.0.1:8000".parse().expect("address"));
+        assert!(http.cors_origins.is_empty());
+        assert_eq!(
+            args.auth.access_token_lifetime,
+            Duration::from_secs(90 * 60)
+        );
+        assert_eq!(
+            args.auth.refresh_token_lifetime,
+            Duration::from_secs(7 * 86_400)
+        );
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgres() {
+        let args = serve_args(&["serve", "--database-url", "postgresql://u@db/almanac"]);
+        assert_eq!(
+            args.database.target().expect("valid"),
+            DatabaseTarget::Postgres("postgresql://u@db/almanac".into())
+        );
+    }
+
+    #[test]
+    fn a_sqlite_url_names_the_file() {
+        let args = serve_args(&["--database-url", "sqlite:///var/lib/almanac/db.sqlite3"]);
+        assert_eq!(
+            args.database.target().expect("valid"),
+            DatabaseTarget::Sqlite("/var/lib/almanac/db.sqlite3".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let args = serve_args(&["--database-url", "mysql://localhost/almanac"]);
+        assert!(matches!(
+            args.database.target(),
+            Err(ConfigError::UnsupportedDatabaseUrl(_))
+        ));
+    }
+
+    #[test]
+    fn postgres_requires_a_secret_key() {
+        let args = serve_args(&["--database-url", "postgres://localhost/almanac"]);
+        let target = args.database.target().expect("valid");
+        assert!(matches!(
+            args.auth.resolve(&target, Path::new("/nonexistent")),
+            Err(ConfigError::SecretKeyRequired)
+        ));
+    }
+
+    #[test]
+    fn a_short_secret_key_is_refused() {
+        let args = serve_args(&["--secret-key", "too-short"]);
+        let target = args.database.target().expect("valid");
+        assert!(matches!(
+            args.auth.resolve(&target, Path::new("/nonexistent")),
+            Err(ConfigError::SecretKeyTooShort(9))
+        ));
+    }
+
+    #[test]
+    fn the_embedded_secret_key_is_generated_once_with_owner_only_permissions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args = serve_args(&["--data-dir", dir.path().to_str().expect("utf-8")]);
+        let target = args.database.target().expect("valid");
+        let first = args
+            .auth
+            .resolve(&target, dir.path())
+            .expect("generated")
+            .secret_key;
+        let second = args
+            .auth
+            .resolve(&target, dir.path())
+            .expect("reloaded")
+            .secret_key;
+        assert_eq!(first, second);
+        assert!(first.expose().len() >= MIN_SECRET_KEY_BYTES);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join(SECRET_KEY_FILE))
+                .expect("file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn lifetimes_accept_human_durations_and_refuse_zero() {
+        let args = serve_args(&[
+            "--access-token-lifetime",
+            "5m",
+            "--refresh-token-lifetime",
+            "0s",
+        ]);
+        assert_eq!(args.auth.access_token_lifetime, Duration::from_secs(300));
+        let target = DatabaseTarget::Postgres("postgres://x".into());
+        let error = AuthArgs {
+            secret_key: Some("k".repeat(32)),
+            ..args.auth
+        }
+        .resolve(&target, Path::new("/x"));
+        assert!(matches!(
+            error,
+            Err(ConfigError::ZeroDuration {
+                setting: "ALMANAC_REFRESH_TOKEN_LIFETIME"
+            })
+        ));
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_allow_list() {
+        let args = serve_args(&[
+            "--cors-origins",
+            "https://a.example.com,http://localhost:3000",
+        ]);
+        let http = args.http.resolve().expect("valid");
+        assert_eq!(
+            http.cors_origins,
+            ["https://a.example.com", "http://localhost:3000"]
+        );
+    }
+
+    #[test]
+    fn a_cors_origin_with_a_path_is_refused() {
+        let args = serve_args(&["--cors-origins", "https://a.example.com/app"]);
+        assert!(matches!(
+            args.http.resolve(),
+            Err(ConfigError::BadCorsOrigin(_))
+        ));
+    }
+
+    #[test]
+    fn a_malformed_bind_address_is_refused_by_the_parser() {
+        assert!(Cli::try_parse_from(["almanac", "--bind", "localhost"]).is_err());
+    }
+}

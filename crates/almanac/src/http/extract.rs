@@ -1,0 +1,256 @@
+//! Request extractors: JSON bodies read field by field (so a wrong type is a field error, never a
+//! 500), the authenticated user, and the client's address.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde_json::{Map, Value};
+
+use crate::accounts::AccountError;
+use crate::app::AppState;
+use crate::storage::users::User;
+use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
+
+use super::error::ApiError;
+
+/// A JSON object body. An empty body counts as `{}`, so missing fields get field errors.
+#[derive(Debug)]
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let media_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| value.to_str().unwrap_or_default().to_owned());
+        let body =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection {
+                    BytesRejection::FailedToBufferBody(_)
+                        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                    {
+                        ApiError::PayloadTooLarge
+                    }
+                    other => {
+                        ApiError::BadRequest(format!("Could not read the request body: {other}."))
+                    }
+                })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonObject(Map::new()));
+        }
+        let media_type = media_type.unwrap_or_default();
+        if !is_json(&media_type) {
+            return Err(ApiError::UnsupportedMediaType(media_type));
+        }
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(map)) => Ok(JsonObject(map)),
+            Ok(other) => Err(ApiError::Validation(FieldErrors::single(
+                NON_FIELD_ERRORS,
+                format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    json_type(&other)
+                ),
+            ))),
+            Err(error) => Err(ApiError::BadRequest(format!("JSON parse error - {error}"))),
+        }
+    }
+}
+
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// A request body type read field by field from a JSON object.
+pub trait FromFields: Sized {
+    /// Reads every field, recording problems in `fields`; the value is discarded if any were.
+    fn from_fields(fields: &mut Fields<'_>) -> Self;
+}
+
+/// A JSON body parsed into `T`, or a 400 naming every bad field.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<S: Send + Sync, T: FromFields> FromRequest<S> for ValidJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonObject(object) = JsonObject::from_request(request, state).await?;
+        let mut fields = Fields::new(&object);
+        let value = T::from_fields(&mut fields);
+        fields.finish()?;
+        Ok(ValidJson(value))
+    }
+}
+
+/// Reads typed fields out of a JSON object, collecting a DRF-style message for each bad one.
+#[derive(Debug)]
+pub struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    errors: FieldErrors,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(object: &'a Map<String, Value>) -> Self {
+        Fields {
+            object,
+            errors: FieldErrors::new(),
+        }
+    }
+
+    /// A present, non-null, non-blank string. On error it records the message and returns an
+    /// empty placeholder, which is never used: [`Fields::finish`] then fails.
+    pub fn required_string(&mut self, name: &str) -> &'a str {
+        match self.object.get(name) {
+            None => self.error(name, "This field is required."),
+            Some(Value::Null) => self.error(name, "This field may not be null."),
+            Some(Value::String(text)) if text.trim().is_empty() => {
+                self.error(name, "This field may not be blank.")
+            }
+            Some(Value::String(text)) => text,
+            Some(_) => self.error(name, "Not a valid string."),
+        }
+    }
+
+    fn error<T: Default>(&mut self, name: &str, message: &str) -> T {
+        self.errors.add(name, message);
+        T::default()
+    }
+
+    /// The collected errors, if any.
+    pub fn finish(self) -> Result<(), ApiError> {
+        self.errors.into_result().map_err(ApiError::Validation)
+    }
+}
+
+/// The user a valid `Authorization: Bearer <access token>` belongs to.
+#[derive(Debug)]
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::NotAuthenticated)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty() && !token.contains(' '))
+            .ok_or(ApiError::AuthenticationFailed {
+                detail: "Authorization header must contain two space-delimited values",
+                code: "bad_authorization_header",
+            })?;
+        match state.accounts.authenticate(token).await {
+            Ok(user) => Ok(CurrentUser(user)),
+            Err(AccountError::Token(_)) => Err(ApiError::AuthenticationFailed {
+                detail: "Given token not valid for any token type",
+                code: "token_not_valid",
+            }),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// The client's IP address: the peer, or with trusted proxies the entry of `X-Forwarded-For` that
+/// the outermost trusted proxy appended. `None` when it cannot be known (e.g. in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        if state.trusted_proxies == 0 {
+            return Ok(ClientAddress(peer));
+        }
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        let hop = forwarded
+            .len()
+            .checked_sub(state.trusted_proxies)
+            .and_then(|index| forwarded.get(index));
+        Ok(ClientAddress(
+            hop.and_then(|entry| entry.parse().ok()).or(peer),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_media_types_are_recognized_with_parameters_and_suffixes() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/vnd.api+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+    }
+
+    #[test]
+    fn fields_report_each_problem_with_drf_messages() {
+        let object = serde_json::json!({"a": 1, "b": null, "c": "  ", "d": "ok"});
+        let map = object.as_object().expect("object");
+        let mut fields = Fields::new(map);
+        for name in ["a", "b", "c", "e"] {
+            assert_eq!(fields.required_string(name), "");
+        }
+        assert_eq!(fields.required_string("d"), "ok");
+        let Err(ApiError::Validation(errors)) = fields.finish() else {
+            panic!("expected validation errors")
+        };
+        let body = serde_json::to_value(errors).expect("serializes");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "a": ["Not a valid string."],
+                "b": ["This field may not be null."],
+                "c": ["This field may not be blank."],
+                "e": ["This field is required."],
+            })
+        );
+    }
+}

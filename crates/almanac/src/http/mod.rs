@@ -1,0 +1,105 @@
+//! HTTP plumbing shared by every route: request ids and tracing, the body limit, timeouts, panics,
+//! CORS, and a JSON body for every error response, whoever produced it.
+
+pub mod error;
+pub mod extract;
+pub mod request_id;
+
+use std::any::Any;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::HttpSettings;
+use error::{BODY_LIMIT_BYTES, ErrorBody, default_detail};
+
+/// Wraps the routes in the middleware every response passes through (innermost first).
+pub fn with_middleware<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    settings: &HttpSettings,
+) -> Router<S> {
+    let request_id = HeaderName::from_static(request_id::HEADER);
+    let router = router
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+        .layer(middleware::from_fn(fill_error_body))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(request_id::scope))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    if settings.cors_origins.is_empty() {
+        return router;
+    }
+    router.layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(settings.cors_origins.iter().cloned()))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-csrf-token"),
+            ])
+            .expose_headers([header::LINK, header::RETRY_AFTER])
+            .max_age(std::time::Duration::from_secs(3600)),
+    )
+}
+
+/// Gives a JSON `{"detail": …}` body to error responses that were produced without one: axum's
+/// 405, the timeout's 503, a 413 from the body limit.
+async fn fill_error_body(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    if !is_error || response.headers().contains_key(header::CONTENT_TYPE) {
+        return response;
+    }
+    let mut body = ErrorBody::new(default_detail(status, &method));
+    if status.is_server_error() {
+        body.request_id = request_id::current();
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, Body::from(json))
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "handler panicked");
+    let body = ErrorBody {
+        request_id: request_id::current(),
+        ..ErrorBody::new(default_detail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &Method::GET,
+        ))
+    };
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}

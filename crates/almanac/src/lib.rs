@@ -1,0 +1,12 @@
+//! Almanac, a self-hosted event manager: the service crate. The tree mirrors the architecture:
+//! `storage` holds all SQL, `accounts` the account rules, `http` the plumbing every route shares,
+//! `api` the REST handlers, `app` the assembly, `config` and `cli` the command line.
+
+pub mod accounts;
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod storage;
+pub mod validation;

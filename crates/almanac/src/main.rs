@@ -1,0 +1,120 @@
+//! The `almanac` binary: parses the command line and hands over to the library.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+use almanac::accounts::{self, AccountError};
+use almanac::app::Server;
+use almanac::cli::{Cli, Command, CreateSuperuserArgs, ServeArgs};
+use almanac::config::DatabaseArgs;
+use almanac::storage::Db;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(args)) => migrate(&args.database).await,
+        Some(Command::Createsuperuser(args)) => create_superuser(args).await,
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` filters them and `ALMANAC_LOG_FORMAT=json` structures them.
+fn init_tracing() {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("ALMANAC_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.resolve()?;
+    let server = Server::build(config).await?;
+    println!("Almanac is serving on http://{}/", server.local_addr());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    server.run(shutdown).await
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut sigterm = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = ctrl_c.await;
+                shutdown.cancel();
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = sigterm.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down: finishing requests in flight");
+    shutdown.cancel();
+}
+
+async fn connect(database: &DatabaseArgs) -> anyhow::Result<Db> {
+    let target = database.prepare()?;
+    Db::connect(&target, &database.pool()?)
+        .await
+        .context("cannot connect to the database")
+}
+
+async fn migrate(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let db = connect(database).await?;
+    db.migrate().await.context("migrations failed")?;
+    println!("Migrations applied.");
+    Ok(())
+}
+
+async fn create_superuser(args: CreateSuperuserArgs) -> anyhow::Result<()> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password("Password: ")?;
+        if password != rpassword::prompt_password("Password (again): ")? {
+            bail!("the passwords do not match");
+        }
+        password
+    } else {
+        bail!("no terminal to prompt for a password: pass --password-stdin and pipe it in");
+    };
+    let db = connect(&args.database).await?;
+    if args.database.target()?.is_embedded() {
+        db.migrate().await.context("migrations failed")?;
+    }
+    match accounts::register(&db, &args.email, &password, true).await {
+        Ok(user) => {
+            println!("Superuser {} created.", user.email);
+            Ok(())
+        }
+        Err(AccountError::Invalid(errors)) => bail!("{}", serde_json::to_string_pretty(&errors)?),
+        Err(error) => Err(error.into()),
+    }
+}

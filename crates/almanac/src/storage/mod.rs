@@ -1,0 +1,181 @@
+//! Storage: the only place that speaks SQL. One schema on two backends — SQLite for the embedded
+//! default, PostgreSQL for production — chosen at run time from `DATABASE_URL`.
+//!
+//! Queries are written once and run on either pool through [`on_pool!`], with `$N` parameters,
+//! which both drivers bind by number.
+
+pub mod login_throttle;
+pub mod refresh_tokens;
+mod time;
+pub mod users;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use time::Timestamp;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseTarget {
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, DatabaseTarget::Sqlite(_))
+    }
+}
+
+/// A connection pool on one of the two supported backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same query-building expression against whichever pool `$db` holds. The body is
+/// type-checked once per backend, so row types must decode on both.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::storage::Db::Sqlite($pool) => $body,
+            $crate::storage::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("row not found")]
+    NotFound,
+    #[error("unique constraint {constraint} violated")]
+    Conflict { constraint: String },
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => StorageError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict {
+                constraint: db.constraint().unwrap_or_else(|| db.message()).to_owned(),
+            },
+            other => StorageError::Other(other),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StorageError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StorageError::Other(sqlx::Error::Migrate(Box::new(error)))
+    }
+}
+
+/// Connection settings shared by both backends.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Db {
+    pub async fn connect(
+        target: &DatabaseTarget,
+        settings: &PoolSettings,
+    ) -> Result<Db, StorageError> {
+        match target {
+            DatabaseTarget::Sqlite(path) => {
+                // WAL lets readers run beside the single writer; NORMAL sync is durable in WAL mode
+                // except for the last transactions before a power loss; the busy timeout queues
+                // writers instead of failing them.
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-16000");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Sqlite(pool))
+            }
+            DatabaseTarget::Postgres(url) => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database takes queries (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+impl Db {
+    /// How many of this build's migrations the database has not applied (all of them on an empty
+    /// database), so that production servers refuse to start on an outdated schema.
+    pub async fn pending_migrations(&self) -> Result<usize, StorageError> {
+        let (migrator, applied): (sqlx::migrate::Migrator, Result<Vec<i64>, sqlx::Error>) =
+            match self {
+                Db::Sqlite(pool) => (
+                    sqlx::migrate!("migrations/sqlite"),
+                    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                        .fetch_all(pool)
+                        .await,
+                ),
+                Db::Postgres(pool) => (
+                    sqlx::migrate!("migrations/postgres"),
+                    sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                        .fetch_all(pool)
+                        .await,
+                ),
+            };
+        let applied = applied.unwrap_or_default();
+        Ok(migrator
+            .iter()
+            .filter(|migration| !applied.contains(&migration.version))
+            .count())
+    }
+}
