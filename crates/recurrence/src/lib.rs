@@ -1,1 +1,5 @@
-//! placeholder
+//! Almanac's recurrence engine: the rule model (daily, weekly, monthly; every N; ending by count
+//! or by date), its validation, and its expansion on wall-clock time in an IANA time zone.
+//!
+//! It is pure — no I/O, no async, no database types — so that it can be tested exhaustively and
+//! reasoned about alone. The service converts to and from its storage and API types at the edge.

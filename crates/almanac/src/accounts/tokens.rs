@@ -145,13 +145,13 @@ mod tests {
         assert_eq!(
             issuer()
                 .verify(&access.token, TokenType::Refresh)
-                .unwrap_err(),
+                .expect_err("refused"),
             TokenError::WrongType
         );
         assert_eq!(
             issuer()
                 .verify(&refresh.token, TokenType::Access)
-                .unwrap_err(),
+                .expect_err("refused"),
             TokenError::WrongType
         );
     }
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(
             issuer()
                 .verify(&signed.token, TokenType::Refresh)
-                .unwrap_err(),
+                .expect_err("refused"),
             TokenError::Expired
         );
     }
@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(
             issuer()
                 .verify(&signed.token, TokenType::Access)
-                .unwrap_err(),
+                .expect_err("refused"),
             TokenError::Invalid
         );
     }
@@ -192,7 +192,9 @@ mod tests {
         let claims = signed.token.split('.').nth(1).expect("three parts");
         let forged = format!("{header}.{claims}.");
         assert_eq!(
-            issuer().verify(&forged, TokenType::Access).unwrap_err(),
+            issuer()
+                .verify(&forged, TokenType::Access)
+                .expect_err("refused"),
             TokenError::Invalid
         );
     }

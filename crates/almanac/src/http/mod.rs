@@ -103,3 +103,73 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     };
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn settings(request_timeout: Duration) -> HttpSettings {
+        HttpSettings {
+            bind: ([127, 0, 0, 1], 0).into(),
+            cors_origins: Vec::new(),
+            request_timeout,
+            trusted_proxies: 0,
+        }
+    }
+
+    async fn call(router: Router) -> (StatusCode, Option<String>, serde_json::Value) {
+        let request = Request::get("/").body(Body::empty()).expect("request");
+        let response = router.oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let id = response
+            .headers()
+            .get(request_id::HEADER)
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (
+            status,
+            id,
+            serde_json::from_slice(&bytes).expect("a JSON body"),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_that_outlives_the_timeout_is_a_503_with_json() {
+        let slow = Router::new().route(
+            "/",
+            get(|| async { tokio::time::sleep(Duration::from_secs(60)).await }),
+        );
+        let (status, _, body) =
+            call(with_middleware(slow, &settings(Duration::from_secs(1)))).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            body["detail"],
+            "The server could not answer in time; try again."
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_that_quotes_the_request_id() {
+        async fn broken() -> &'static str {
+            panic!("secret internals")
+        }
+        let broken = Router::new().route("/", get(broken));
+        let (status, id, body) =
+            call(with_middleware(broken, &settings(Duration::from_secs(5)))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["detail"], "A server error occurred.");
+        assert_eq!(body["request_id"].as_str(), id.as_deref());
+        assert!(!body.to_string().contains("secret"));
+    }
+}

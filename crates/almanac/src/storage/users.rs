@@ -90,3 +90,18 @@ fn normalize_conflict(error: StorageError) -> StorageError {
         other => other,
     }
 }
+
+/// Activates or deactivates an account; an inactive user cannot sign in and its tokens stop working.
+pub async fn set_user_active(db: &Db, id: Uuid, is_active: bool) -> Result<(), StorageError> {
+    let updated = on_pool!(db, pool => sqlx::query("UPDATE users SET is_active = $1 WHERE id = $2")
+        .bind(is_active)
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected());
+    if updated == 0 {
+        Err(StorageError::NotFound)
+    } else {
+        Ok(())
+    }
+}

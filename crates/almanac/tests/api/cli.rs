@@ -1,0 +1,143 @@
+//! The `almanac` binary's commands and help, run as a user would run them.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use axum::http::StatusCode;
+use clap::CommandFactory;
+
+use crate::support::{Backend, TestApp};
+
+fn almanac() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_almanac"))
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let mut command = almanac::cli::Cli::command();
+    let serve_help = command
+        .find_subcommand_mut("serve")
+        .expect("serve command")
+        .render_long_help()
+        .to_string();
+    for setting in [
+        "ALMANAC_BIND",
+        "ALMANAC_DATA_DIR",
+        "DATABASE_URL",
+        "ALMANAC_SECRET_KEY",
+        "ALMANAC_ACCESS_TOKEN_LIFETIME",
+        "ALMANAC_REFRESH_TOKEN_LIFETIME",
+        "ALMANAC_CORS_ORIGINS",
+        "ALMANAC_REQUEST_TIMEOUT",
+        "ALMANAC_TRUSTED_PROXIES",
+        "ALMANAC_LOGIN_FAILURES_PER_ACCOUNT",
+        "ALMANAC_LOGIN_FAILURES_PER_ADDRESS",
+        "ALMANAC_LOGIN_THROTTLE_WINDOW",
+        "ALMANAC_DB_MAX_CONNECTIONS",
+    ] {
+        assert!(
+            serve_help.contains(setting),
+            "serve --help does not mention {setting}"
+        );
+    }
+    let output = almanac().arg("--help").output().expect("almanac runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["serve", "migrate", "createsuperuser"] {
+        assert!(
+            help.contains(command),
+            "almanac --help does not list {command}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_setting_stops_the_server_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = almanac()
+        .args([
+            "serve",
+            "--data-dir",
+            dir.path().to_str().expect("utf-8"),
+            "--database-url",
+            "postgres://localhost/x",
+        ])
+        .env_remove("ALMANAC_SECRET_KEY")
+        .output()
+        .expect("almanac runs");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("ALMANAC_SECRET_KEY is required with PostgreSQL")
+    );
+}
+
+#[tokio::test]
+async fn createsuperuser_makes_a_staff_account_that_can_sign_in() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let data_dir = app_data_dir(&app);
+    let mut child = almanac()
+        .args([
+            "createsuperuser",
+            "--email",
+            "admin@example.com",
+            "--password-stdin",
+            "--data-dir",
+            &data_dir,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("almanac runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long admin passphrase\n")
+        .expect("password written");
+    let output = child.wait_with_output().expect("command finishes");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    let login = app
+        .login("admin@example.com", "a long admin passphrase")
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    let me = app
+        .get("/api/v1/users/me/", Some(&login.string("access")))
+        .await;
+    assert_eq!(me.body["is_staff"], true);
+}
+
+#[tokio::test]
+async fn createsuperuser_refuses_a_weak_password() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut child = almanac()
+        .args([
+            "createsuperuser",
+            "--email",
+            "admin@example.com",
+            "--password-stdin",
+            "--data-dir",
+            &app_data_dir(&app),
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("almanac runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"password\n")
+        .expect("password written");
+    let output = child.wait_with_output().expect("command finishes");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("This password is too common."));
+}
+
+fn app_data_dir(app: &TestApp) -> String {
+    app.data_dir().to_str().expect("utf-8").to_owned()
+}

@@ -1,0 +1,140 @@
+//! Behaviour every endpoint shares: error bodies, content types, limits, probes, CORS, OpenAPI.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use serde_json::json;
+
+use crate::on_both_backends;
+use crate::support::TestApp;
+
+fn raw_post(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", content_type)
+        .body(body.into())
+        .expect("request")
+}
+
+on_both_backends! {
+    async fn malformed_json_is_a_400_with_a_parse_error(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.send(raw_post("/api/v1/users/login/", "application/json", "{\"email\": ")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert!(response.string("detail").starts_with("JSON parse error - "), "{}", response.body);
+    }
+
+    async fn a_json_array_body_is_a_non_field_error(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.send(raw_post("/api/v1/users/register/", "application/json", "[]")).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert_eq!(response.body, json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}));
+    }
+
+    async fn a_body_that_is_not_json_is_a_415(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.send(raw_post("/api/v1/users/login/", "application/x-www-form-urlencoded", "email=a")).await;
+        assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(response.body, json!({"detail": "Unsupported media type \"application/x-www-form-urlencoded\" in request."}));
+    }
+
+    async fn a_body_over_one_mebibyte_is_a_413_with_json(backend) {
+        let app = TestApp::spawn(backend).await;
+        let huge = format!("{{\"email\": \"{}\"}}", "a".repeat(1024 * 1024 + 1));
+        let response = app.send(raw_post("/api/v1/users/register/", "application/json", huge)).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(response.string("detail").contains("too large"));
+    }
+
+    async fn a_wrong_method_is_a_405_with_json(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.request(Method::DELETE, "/api/v1/users/login/", None, None).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.body, json!({"detail": "Method \"DELETE\" not allowed."}));
+    }
+
+    async fn an_unknown_path_is_a_404_with_json(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.get("/api/v1/nothing-here/", None).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert_eq!(response.body, json!({"detail": "Not found."}));
+    }
+
+    async fn api_paths_work_without_the_trailing_slash(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.post("/api/v1/users/register", &json!({"email": "ada@example.com", "password": crate::support::PASSWORD})).await;
+        assert_eq!(response.status, StatusCode::CREATED);
+    }
+
+    async fn every_response_carries_a_request_id(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.get("/healthz", None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.body, json!({"status": "ok"}));
+        assert!(uuid::Uuid::parse_str(response.header("x-request-id").expect("request id")).is_ok());
+    }
+
+    async fn readiness_reports_the_database(backend) {
+        let app = TestApp::spawn(backend).await;
+        assert_eq!(app.get("/readyz", None).await.status, StatusCode::OK);
+        app.state.db.close().await;
+        let down = app.get("/readyz", None).await;
+        assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(down.body, json!({"detail": "Service unavailable: database."}));
+    }
+
+    async fn a_server_error_is_a_generic_500_quoting_the_request_id(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        app.state.db.close().await;
+        let response = app.get("/api/v1/users/me/", Some(&access)).await;
+        assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.body["detail"], "A server error occurred.");
+        assert_eq!(response.body["request_id"].as_str(), response.header("x-request-id"));
+        assert!(!response.body.to_string().to_lowercase().contains("pool"), "no internals leak: {}", response.body);
+    }
+
+    async fn cors_allows_only_listed_origins(backend) {
+        let app = TestApp::spawn_with(backend, &["--cors-origins", "https://calendar.example.com"]).await;
+        let preflight = |origin: &str| {
+            Request::builder()
+                .method(Method::OPTIONS)
+                .uri("/api/v1/users/login/")
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type")
+                .body(Body::empty())
+                .expect("request")
+        };
+        let allowed = app.send(preflight("https://calendar.example.com")).await;
+        assert_eq!(allowed.header("access-control-allow-origin"), Some("https://calendar.example.com"));
+        let refused = app.send(preflight("https://evil.example.net")).await;
+        assert_eq!(refused.header("access-control-allow-origin"), None);
+    }
+
+    async fn without_an_allow_list_no_origin_is_allowed(backend) {
+        let app = TestApp::spawn(backend).await;
+        let request = Request::get("/healthz").header("origin", "https://calendar.example.com").body(Body::empty()).expect("request");
+        assert_eq!(app.send(request).await.header("access-control-allow-origin"), None);
+    }
+
+    async fn the_openapi_document_describes_every_user_endpoint(backend) {
+        let app = TestApp::spawn(backend).await;
+        let response = app.get("/api/openapi.json", None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert!(response.string("openapi").starts_with("3.1"));
+        for path in ["register", "login", "refresh", "logout", "me"] {
+            assert!(response.body["paths"][format!("/api/v1/users/{path}/")].is_object(), "missing {path}");
+        }
+        assert_eq!(response.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    }
+
+    async fn the_interactive_docs_are_served_locally(backend) {
+        let app = TestApp::spawn(backend).await;
+        let page = app.get("/api/docs/", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.body.as_str().expect("html page");
+        assert!(html.contains("swagger-ui"));
+        assert!(!html.contains("https://"), "no asset is loaded from another host");
+        let initializer = app.get("/api/docs/swagger-initializer.js", None).await;
+        assert!(initializer.body.as_str().expect("script").contains("/api/openapi.json"));
+    }
+}

@@ -1,0 +1,281 @@
+//! The test harness: builds the real application against a fresh database — a SQLite file in a
+//! temporary directory, or a new PostgreSQL database — and calls it in-process.
+
+use almanac::app::{App, AppState, build_app};
+use almanac::cli::{Cli, Command};
+use almanac::storage::Db;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use clap::Parser;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection};
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each test body once per backend, as `<test>::sqlite` and `<test>::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($backend:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($backend: $crate::support::Backend) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    run($crate::support::Backend::Sqlite).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    run($crate::support::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+/// Where the test PostgreSQL server is; each test creates its own database there.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ALMANAC_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub app: App,
+    pub state: AppState,
+    database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Spawns with extra `almanac serve` flags.
+    pub async fn spawn_with(backend: Backend, extra_args: &[&str]) -> TestApp {
+        let database = TestDatabase::create(backend).await;
+        let data_dir = database
+            .data_dir
+            .path()
+            .to_str()
+            .expect("utf-8 temp dir")
+            .to_owned();
+        let secret = "test-secret-key-that-is-long-enough-for-hs256";
+        let mut args = vec![
+            "almanac",
+            "serve",
+            "--data-dir",
+            &data_dir,
+            "--secret-key",
+            secret,
+        ];
+        if let Some(url) = &database.url {
+            args.extend(["--database-url", url.as_str()]);
+        }
+        args.extend_from_slice(extra_args);
+        let Some(Command::Serve(serve)) = Cli::try_parse_from(args)
+            .expect("valid test arguments")
+            .command
+        else {
+            panic!("expected the serve command");
+        };
+        let config = serve.resolve().expect("valid test configuration");
+        let db = Db::connect(&config.database, &config.pool)
+            .await
+            .expect("test database reachable");
+        db.migrate().await.expect("migrations apply");
+        let state = AppState::new(db, &config);
+        let app = build_app(state.clone(), &config.http);
+        TestApp {
+            app,
+            state,
+            database,
+        }
+    }
+
+    /// The directory holding this app's SQLite file and secret key.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.database.data_dir.path()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the app never fails at the service level");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body readable")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        access: Option<&str>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = access {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).expect("valid request")).await
+    }
+
+    pub async fn get(&self, path: &str, access: Option<&str>) -> TestResponse {
+        self.request(Method::GET, path, None, access).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.request(Method::POST, path, Some(body), None).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> TestResponse {
+        self.post(
+            "/api/v1/users/register/",
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> TestResponse {
+        self.post(
+            "/api/v1/users/login/",
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers `email` and signs in: returns (access, refresh).
+    pub async fn signed_up(&self, email: &str) -> (String, String) {
+        assert_eq!(
+            self.register(email, PASSWORD).await.status,
+            StatusCode::CREATED
+        );
+        let response = self.login(email, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
+        (response.string("access"), response.string("refresh"))
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn string(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {field:?} in {}", self.body))
+            .to_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// A database that exists for one test: a temporary directory (SQLite file and secret key) and,
+/// for PostgreSQL, a fresh database dropped when the test ends.
+pub struct TestDatabase {
+    pub data_dir: tempfile::TempDir,
+    pub url: Option<String>,
+    name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> TestDatabase {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                data_dir,
+                url: None,
+                name: None,
+            },
+            Backend::Postgres => {
+                let name = format!("almanac_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = postgres_admin_url();
+                let mut connection = PgConnection::connect(&admin).await.unwrap_or_else(|error| {
+                    panic!("PostgreSQL must be reachable at {admin} (set ALMANAC_TEST_POSTGRES_URL): {error}")
+                });
+                connection
+                    .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
+                let url = database_url(&admin, &name);
+                TestDatabase {
+                    data_dir,
+                    url: Some(url),
+                    name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+fn database_url(admin: &str, name: &str) -> String {
+    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.name.take() else { return };
+        // The test's runtime is going away; drop the database from a runtime of our own.
+        let dropper = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut connection) = PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = connection
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        });
+        let _ = dropper.join();
+    }
+}
