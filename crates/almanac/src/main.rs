@@ -1,6 +1,7 @@
 //! The `almanac` binary: parses the command line and hands over to the library.
 
 use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -14,14 +15,22 @@ use almanac::config::DatabaseArgs;
 use almanac::storage::Db;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    match cli.command {
+    let outcome = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => migrate(&args.database).await,
         Some(Command::Createsuperuser(args)) => create_superuser(args).await,
+    };
+    // A message for people, with its causes, rather than a backtrace.
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

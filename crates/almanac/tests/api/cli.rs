@@ -74,31 +74,14 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
 #[tokio::test]
 async fn createsuperuser_makes_a_staff_account_that_can_sign_in() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let data_dir = app_data_dir(&app);
-    let mut child = almanac()
-        .args([
-            "createsuperuser",
-            "--email",
-            "admin@example.com",
-            "--password-stdin",
-            "--data-dir",
-            &data_dir,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("almanac runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"a long admin passphrase\n")
-        .expect("password written");
-    let output = child.wait_with_output().expect("command finishes");
+    let output = create_superuser(&app, "admin@example.com", "a long admin passphrase");
     assert!(
         output.status.success(),
         "{}",
-        String::from_utf8_lossy(&output.stdout)
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Superuser admin@example.com created.")
     );
 
     let login = app
@@ -114,30 +97,32 @@ async fn createsuperuser_makes_a_staff_account_that_can_sign_in() {
 #[tokio::test]
 async fn createsuperuser_refuses_a_weak_password() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let mut child = almanac()
-        .args([
-            "createsuperuser",
-            "--email",
-            "admin@example.com",
-            "--password-stdin",
-            "--data-dir",
-            &app_data_dir(&app),
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("almanac runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"password\n")
-        .expect("password written");
-    let output = child.wait_with_output().expect("command finishes");
+    let output = create_superuser(&app, "admin@example.com", "password");
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("This password is too common."));
 }
 
-fn app_data_dir(app: &TestApp) -> String {
-    app.data_dir().to_str().expect("utf-8").to_owned()
+/// Runs `almanac createsuperuser` on the app's database, typing the password on stdin.
+fn create_superuser(app: &TestApp, email: &str, password: &str) -> std::process::Output {
+    let data_dir = app.data_dir().to_str().expect("utf-8").to_owned();
+    let mut child = almanac()
+        .args([
+            "createsuperuser",
+            "--email",
+            email,
+            "--password-stdin",
+            "--data-dir",
+            &data_dir,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("almanac runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password written");
+    drop(stdin);
+    child.wait_with_output().expect("command finishes")
 }
