@@ -15,6 +15,8 @@ use tower::util::{MapRequest, MapRequestLayer};
 
 use crate::accounts::{Accounts, TokenIssuer};
 use crate::config::{HttpSettings, ServeConfig};
+use crate::events::SeriesLimits;
+use crate::jobs::{self, JobQueue, Jobs};
 use crate::storage::Db;
 use crate::{api, http};
 
@@ -23,11 +25,13 @@ use crate::{api, http};
 pub struct AppState {
     pub db: Db,
     pub accounts: Accounts,
+    pub jobs: Jobs,
+    pub limits: SeriesLimits,
     pub trusted_proxies: usize,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: &ServeConfig) -> Self {
+    pub fn new(db: Db, config: &ServeConfig, jobs: Jobs) -> Self {
         let auth = &config.auth;
         let tokens = TokenIssuer::new(
             &auth.secret_key,
@@ -37,6 +41,8 @@ impl AppState {
         AppState {
             accounts: Accounts::new(db.clone(), tokens, auth.login_throttle.clone()),
             db,
+            jobs,
+            limits: config.limits,
             trusted_proxies: config.http.trusted_proxies,
         }
     }
@@ -74,6 +80,7 @@ fn add_api_trailing_slash(mut request: Request) -> Request {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    queue: JobQueue,
     app: App,
 }
 
@@ -94,7 +101,8 @@ impl Server {
                 bail!("the database lacks {pending} migration(s): run `almanac migrate` first");
             }
         }
-        let state = AppState::new(db, &config);
+        let (jobs, queue) = jobs::in_process_queue();
+        let state = AppState::new(db, &config, jobs);
         let app = build_app(state.clone(), &config.http);
         let listener = TcpListener::bind(config.http.bind)
             .await
@@ -102,6 +110,7 @@ impl Server {
         Ok(Server {
             listener,
             state,
+            queue,
             app,
         })
     }
@@ -115,6 +124,14 @@ impl Server {
     /// Serves until `shutdown` is cancelled, then lets requests in flight finish.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
+        let state = &self.state;
+        let worker = tokio::spawn(jobs::run_worker(
+            self.queue,
+            state.jobs.clone(),
+            state.db.clone(),
+            state.limits,
+            shutdown.clone(),
+        ));
         let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
             self.app,
         );
@@ -124,6 +141,7 @@ impl Server {
             .context("the HTTP server failed")?;
         shutdown.cancel();
         let _ = housekeeping.await;
+        let _ = worker.await;
         self.state.db.close().await;
         Ok(())
     }

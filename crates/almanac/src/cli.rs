@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{AuthArgs, DatabaseArgs, HttpArgs};
+use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, SeriesArgs};
 
 /// Almanac — a self-hosted event manager with recurring events, a calendar and a REST API.
 ///
@@ -36,6 +36,8 @@ pub struct ServeArgs {
     pub auth: AuthArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub series: SeriesArgs,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +70,7 @@ impl ServeArgs {
             pool: self.database.pool()?,
             auth,
             http: self.http.resolve()?,
+            limits: self.series.resolve()?,
         })
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::http::HeaderValue;
 
 use crate::accounts::LoginThrottle;
+use crate::events::SeriesLimits;
 use crate::storage::{DatabaseTarget, PoolSettings};
 
 /// The smallest signing key we accept, as for any HS256 secret.
@@ -327,6 +328,27 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
     HeaderValue::from_str(origin).map_err(|_| bad())
 }
 
+/// Limits on recurring series.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeriesArgs {
+    /// Most occurrences one series may have; a rule that would produce more is refused (400).
+    #[arg(long, env = "ALMANAC_MAX_OCCURRENCES", default_value_t = 5000)]
+    pub max_occurrences: usize,
+}
+
+impl SeriesArgs {
+    pub fn resolve(&self) -> Result<SeriesLimits, ConfigError> {
+        if self.max_occurrences == 0 {
+            return Err(ConfigError::ZeroCount {
+                setting: "ALMANAC_MAX_OCCURRENCES",
+            });
+        }
+        Ok(SeriesLimits {
+            max_occurrences: self.max_occurrences,
+        })
+    }
+}
+
 /// Everything `almanac serve` needs, validated.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -334,6 +356,7 @@ pub struct ServeConfig {
     pub pool: PoolSettings,
     pub auth: AuthSettings,
     pub http: HttpSettings,
+    pub limits: SeriesLimits,
 }
 
 #[cfg(test)]

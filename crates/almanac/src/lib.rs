@@ -7,6 +7,8 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod storage;
 pub mod validation;

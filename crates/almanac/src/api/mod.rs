@@ -1,7 +1,10 @@
 //! The REST API under `/api/v1` (the seed's contract), its OpenAPI document at `/api/openapi.json`
 //! and the interactive documentation at `/api/docs`, served from the binary.
 
+mod events;
 mod health;
+mod occurrences;
+mod recurrences;
 mod users;
 
 use axum::Router;
@@ -20,6 +23,9 @@ use crate::http::error::ApiError;
     modifiers(&BearerAuth),
     tags(
         (name = "users", description = "Accounts and JWT authentication"),
+        (name = "events", description = "Events, one-off or recurring"),
+        (name = "recurrences", description = "Recurrence rules of events"),
+        (name = "occurrences", description = "Materialized occurrences, for calendars"),
         (name = "operations", description = "Health probes"),
     )
 )]
@@ -43,7 +49,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", users::router())
+        .nest(
+            "/api/v1",
+            users::router()
+                .merge(events::router())
+                .merge(recurrences::router())
+                .merge(occurrences::router()),
+        )
         .merge(health::router())
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::accounts::AccountError;
+use crate::events::EventError;
 use crate::storage::StorageError;
 use crate::validation::FieldErrors;
 
@@ -173,6 +174,16 @@ impl From<StorageError> for ApiError {
         match error {
             StorageError::NotFound => ApiError::NotFound,
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<EventError> for ApiError {
+    fn from(error: EventError) -> Self {
+        match error {
+            EventError::Invalid(errors) => ApiError::Validation(errors),
+            EventError::NotFound => ApiError::NotFound,
+            EventError::Storage(error) => error.into(),
         }
     }
 }

@@ -136,6 +136,67 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A string that may be absent; if present it must be a string (blank allowed unless
+    /// `allow_blank` is false). `null` counts as absent when `nullable`.
+    pub fn optional_string(
+        &mut self,
+        name: &str,
+        allow_blank: bool,
+        nullable: bool,
+    ) -> Option<&'a str> {
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Null) if nullable => None,
+            Some(Value::Null) => self.error(name, "This field may not be null."),
+            Some(Value::String(text)) if !allow_blank && text.trim().is_empty() => {
+                self.error(name, "This field may not be blank.")
+            }
+            Some(Value::String(text)) => Some(text),
+            Some(_) => self.error(name, "Not a valid string."),
+        }
+    }
+
+    /// An integer that may be absent or `null`; integral numbers and numeric strings are accepted,
+    /// as DRF's `IntegerField` does.
+    pub fn optional_integer(&mut self, name: &str) -> Option<i64> {
+        match self.object.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(number)) if number.as_i64().is_some() => number.as_i64(),
+            Some(Value::String(text)) if text.trim().parse::<i64>().is_ok() => {
+                text.trim().parse().ok()
+            }
+            Some(_) => self.error(name, "A valid integer is required."),
+        }
+    }
+
+    /// A nested object read as `T`: `None` when absent, `Some(None)` when `null`. Its errors are
+    /// filed under `name`.
+    pub fn optional_object<T: FromFields>(&mut self, name: &str) -> Option<Option<T>> {
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::Object(object)) => {
+                let mut nested = Fields::new(object);
+                let value = T::from_fields(&mut nested);
+                if nested.errors.is_empty() {
+                    Some(Some(value))
+                } else {
+                    self.errors.add_nested(name, nested.errors);
+                    None
+                }
+            }
+            Some(other) => {
+                let message = format!(
+                    "Invalid data. Expected a dictionary, but got {}.",
+                    json_type(other)
+                );
+                self.errors
+                    .add_nested(name, FieldErrors::single(NON_FIELD_ERRORS, message));
+                None
+            }
+        }
+    }
+
     fn error<T: Default>(&mut self, name: &str, message: &str) -> T {
         self.errors.add(name, message);
         T::default()

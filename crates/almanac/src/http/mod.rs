@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod pagination;
 pub mod request_id;
 
 use std::any::Any;

@@ -4,7 +4,9 @@
 //! Queries are written once and run on either pool through [`on_pool!`], with `$N` parameters,
 //! which both drivers bind by number.
 
+pub mod events;
 pub mod login_throttle;
+pub mod occurrences;
 pub mod refresh_tokens;
 mod time;
 pub mod users;

@@ -18,6 +18,13 @@ use sqlx::{Decode, Encode, Postgres, Sqlite, Type};
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
+    /// The open ends of a range: 0001-01-01 and 9999-12-31T23:59:59.999999Z, which both
+    /// backends can store (PostgreSQL cannot store chrono's own extremes).
+    pub const MIN: Timestamp =
+        Timestamp(DateTime::from_timestamp_micros(-62_135_596_800_000_000).expect("in range"));
+    pub const MAX: Timestamp =
+        Timestamp(DateTime::from_timestamp_micros(253_402_300_799_999_999).expect("in range"));
+
     pub fn now() -> Self {
         Self::from(Utc::now())
     }
@@ -47,11 +54,10 @@ impl std::ops::Add<Duration> for Timestamp {
     type Output = Timestamp;
     fn add(self, rhs: Duration) -> Timestamp {
         let rhs = chrono::Duration::from_std(rhs).unwrap_or(chrono::Duration::MAX);
-        Timestamp(
-            self.0
-                .checked_add_signed(rhs)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-        )
+        self.0
+            .checked_add_signed(rhs)
+            .map_or(Self::MAX, Timestamp)
+            .min(Self::MAX)
     }
 }
 
@@ -59,11 +65,10 @@ impl std::ops::Sub<Duration> for Timestamp {
     type Output = Timestamp;
     fn sub(self, rhs: Duration) -> Timestamp {
         let rhs = chrono::Duration::from_std(rhs).unwrap_or(chrono::Duration::MAX);
-        Timestamp(
-            self.0
-                .checked_sub_signed(rhs)
-                .unwrap_or(DateTime::<Utc>::MIN_UTC),
-        )
+        self.0
+            .checked_sub_signed(rhs)
+            .map_or(Self::MIN, Timestamp)
+            .max(Self::MIN)
     }
 }
 
@@ -123,6 +128,19 @@ mod tests {
     fn microsecond_round_trip_keeps_the_instant() {
         let t = Timestamp::now();
         assert_eq!(Timestamp::from_micros(t.micros()).expect("in range"), t);
+    }
+
+    #[test]
+    fn the_range_ends_are_years_one_and_9999() {
+        assert_eq!(
+            Timestamp::MIN.as_datetime().to_rfc3339(),
+            "0001-01-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            Timestamp::MAX.as_datetime().format("%Y-%m-%d").to_string(),
+            "9999-12-31"
+        );
+        assert_eq!(Timestamp::MIN - Duration::from_secs(1), Timestamp::MIN);
     }
 
     #[test]

@@ -34,6 +34,7 @@ fn help_documents_every_setting() {
         "ALMANAC_LOGIN_FAILURES_PER_ADDRESS",
         "ALMANAC_LOGIN_THROTTLE_WINDOW",
         "ALMANAC_DB_MAX_CONNECTIONS",
+        "ALMANAC_MAX_OCCURRENCES",
     ] {
         assert!(
             serve_help.contains(setting),

@@ -3,6 +3,7 @@
 
 use almanac::app::{App, AppState, build_app};
 use almanac::cli::{Cli, Command};
+use almanac::jobs::{JobQueue, in_process_queue};
 use almanac::storage::Db;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -54,6 +55,7 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub app: App,
     pub state: AppState,
+    queue: tokio::sync::Mutex<JobQueue>,
     database: TestDatabase,
 }
 
@@ -95,13 +97,40 @@ impl TestApp {
             .await
             .expect("test database reachable");
         db.migrate().await.expect("migrations apply");
-        let state = AppState::new(db, &config);
+        let (jobs, queue) = in_process_queue();
+        let state = AppState::new(db, &config, jobs);
         let app = build_app(state.clone(), &config.http);
         TestApp {
             app,
             state,
+            queue: tokio::sync::Mutex::new(queue),
             database,
         }
+    }
+
+    /// Runs every queued background job to completion; returns how many ran.
+    pub async fn run_pending_jobs(&self) -> usize {
+        self.queue
+            .lock()
+            .await
+            .run_pending(&self.state.db, self.state.limits)
+            .await
+    }
+
+    /// Loses every queued job, as a crashed worker would.
+    pub async fn drop_pending_jobs(&self) -> usize {
+        self.queue.lock().await.discard_pending()
+    }
+
+    /// Sends an authenticated JSON request.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        access: &str,
+    ) -> TestResponse {
+        self.request(method, path, body, Some(access)).await
     }
 
     /// The directory holding this app's SQLite file and secret key.

@@ -1,0 +1,192 @@
+//! `/api/v1/event-occurrences/`: the materialized occurrences, filtered by time range and event.
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::HeaderMap;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::events::parse_id;
+use crate::app::AppState;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::CurrentUser;
+use crate::http::pagination::{PageQuery, link_headers};
+use crate::storage::Timestamp;
+use crate::storage::occurrences::{self, Occurrence, OccurrenceFilter};
+use crate::validation::FieldErrors;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_occurrences))
+        .routes(routes!(get_occurrence))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OccurrenceBody {
+    pub id: Uuid,
+    pub event: Uuid,
+    /// The event's title (as in the seed API).
+    pub event_name: String,
+    pub title: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Where the rule placed this occurrence: with `event`, its stable identity.
+    pub original_start: DateTime<Utc>,
+    /// The rule that produced it; `null` for a one-off event.
+    pub recurrence: Option<Uuid>,
+}
+
+impl From<Occurrence> for OccurrenceBody {
+    fn from(occurrence: Occurrence) -> Self {
+        OccurrenceBody {
+            id: occurrence.id,
+            event: occurrence.event_id,
+            event_name: occurrence.title.clone(),
+            title: occurrence.title,
+            start: occurrence.start_at.as_datetime(),
+            end: occurrence.end_at.as_datetime(),
+            original_start: occurrence.original_start.as_datetime(),
+            recurrence: occurrence.recurrence_id,
+        }
+    }
+}
+
+/// Range filters. A date alone is midnight UTC; as `end_date` it includes that whole day.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// Occurrences that end after this moment.
+    #[param(example = "2026-03-01T00:00:00Z")]
+    pub start_date: Option<String>,
+    /// Occurrences that start before this moment.
+    #[param(example = "2026-04-01T00:00:00Z")]
+    pub end_date: Option<String>,
+    /// Only this event's occurrences.
+    pub event: Option<String>,
+}
+
+impl RangeQuery {
+    fn filter(&self) -> Result<OccurrenceFilter, ApiError> {
+        let mut errors = FieldErrors::new();
+        let mut bound = |field: &str, text: Option<&str>, is_end: bool| {
+            let text = text?;
+            let parsed = parse_bound(text, is_end);
+            if parsed.is_none() {
+                errors.add(field, "Enter a valid date or date-time (RFC 3339).");
+            }
+            parsed
+        };
+        let from = bound("start_date", self.start_date.as_deref(), false);
+        let to = bound("end_date", self.end_date.as_deref(), true);
+        let event_id = self
+            .event
+            .as_deref()
+            .and_then(|text| match Uuid::parse_str(text.trim()) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    errors.add("event", "Must be a valid UUID.");
+                    None
+                }
+            });
+        if let (Some(from), Some(to)) = (from, to)
+            && to <= from
+        {
+            errors.add("end_date", "Must be after start_date.");
+        }
+        errors.into_result().map_err(ApiError::Validation)?;
+        Ok(OccurrenceFilter { from, to, event_id })
+    }
+}
+
+/// RFC 3339, a naive date-time (UTC), or a date. A `+` of an offset that arrived as a space
+/// (an unencoded query string) is put back.
+fn parse_bound(text: &str, is_end: bool) -> Option<Timestamp> {
+    let text = text.trim().replace(' ', "+");
+    if let Ok(instant) = DateTime::parse_from_rfc3339(&text) {
+        return Some(instant.with_timezone(&Utc).into());
+    }
+    if let Ok(naive) = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M"))
+    {
+        return Some(naive.and_utc().into());
+    }
+    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()?;
+    let date = if is_end { date.succ_opt()? } else { date };
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().into())
+}
+
+/// List the user's occurrences, by start time; with a range, those that overlap it.
+#[utoipa::path(get, path = "/event-occurrences/", tag = "occurrences", security(("bearer" = [])),
+    params(RangeQuery, PageQuery),
+    responses(
+        (status = 200, description = "Occurrences; `Link: <…>; rel=\"next\"` when there are more", body = [OccurrenceBody]),
+        (status = 400, description = "Bad range, event or page", body = FieldErrors),
+        (status = 401, body = ErrorBody),
+    ))]
+async fn list_occurrences(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(range): Query<RangeQuery>,
+    Query(query): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<(HeaderMap, Json<Vec<OccurrenceBody>>), ApiError> {
+    let filter = range.filter()?;
+    let page = query.page()?;
+    let found = occurrences::list_occurrences(&state.db, user.id, filter, page).await?;
+    Ok((
+        link_headers(&uri, page, found.len()),
+        Json(found.into_iter().map(OccurrenceBody::from).collect()),
+    ))
+}
+
+/// Retrieve an occurrence.
+#[utoipa::path(get, path = "/event-occurrences/{occurrence_id}/", tag = "occurrences", security(("bearer" = [])),
+    params(("occurrence_id" = Uuid, Path)),
+    responses((status = 200, body = OccurrenceBody), (status = 404, body = ErrorBody)))]
+async fn get_occurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<OccurrenceBody>, ApiError> {
+    let occurrence = occurrences::find_occurrence(&state.db, user.id, parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(occurrence.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_bounds_accept_rfc3339_naive_times_and_dates() {
+        let utc = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .expect("valid")
+                .with_timezone(&Utc)
+        };
+        assert_eq!(
+            parse_bound("2026-03-01T00:00:00+01:00", false).map(|t| t.as_datetime()),
+            Some(utc("2026-02-28T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-03-01T00:00:00 01:00", false).map(|t| t.as_datetime()),
+            Some(utc("2026-02-28T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-03-01T08:30", false).map(|t| t.as_datetime()),
+            Some(utc("2026-03-01T08:30:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-03-01", false).map(|t| t.as_datetime()),
+            Some(utc("2026-03-01T00:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-03-31", true).map(|t| t.as_datetime()),
+            Some(utc("2026-04-01T00:00:00Z"))
+        );
+        assert_eq!(parse_bound("March", false), None);
+    }
+}

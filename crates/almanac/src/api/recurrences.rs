@@ -1,0 +1,97 @@
+//! `/api/v1/recurrences/`: the rules of the user's recurring events, addressable on their own.
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::events::{RecurrenceBody, RecurrenceRequest, parse_id};
+use crate::app::AppState;
+use crate::events;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{CurrentUser, ValidJson};
+use crate::http::pagination::{PageQuery, link_headers};
+use crate::storage::events as event_storage;
+use crate::validation::FieldErrors;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_recurrences))
+        .routes(routes!(get_recurrence, put_recurrence, delete_recurrence))
+}
+
+/// List the rules of the user's recurring events.
+#[utoipa::path(get, path = "/recurrences/", tag = "recurrences", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = [RecurrenceBody]), (status = 401, body = ErrorBody)))]
+async fn list_recurrences(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(query): Query<PageQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<(HeaderMap, Json<Vec<RecurrenceBody>>), ApiError> {
+    let page = query.page()?;
+    let rules = event_storage::list_recurrences(&state.db, user.id, page).await?;
+    Ok((
+        link_headers(&uri, page, rules.len()),
+        Json(rules.iter().map(RecurrenceBody::from).collect()),
+    ))
+}
+
+/// Retrieve a rule.
+#[utoipa::path(get, path = "/recurrences/{recurrence_id}/", tag = "recurrences", security(("bearer" = [])),
+    params(("recurrence_id" = Uuid, Path)),
+    responses((status = 200, body = RecurrenceBody), (status = 404, body = ErrorBody)))]
+async fn get_recurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<RecurrenceBody>, ApiError> {
+    let event = event_storage::find_event_by_recurrence(&state.db, user.id, parse_id(&id)?)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let rule = event.recurrence.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(Json(rule.into()))
+}
+
+/// Replace a rule; the series' occurrences are regenerated.
+#[utoipa::path(put, path = "/recurrences/{recurrence_id}/", tag = "recurrences", security(("bearer" = [])),
+    params(("recurrence_id" = Uuid, Path)), request_body = RecurrenceRequest,
+    responses((status = 200, body = RecurrenceBody), (status = 400, body = FieldErrors), (status = 404, body = ErrorBody)))]
+async fn put_recurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    ValidJson(rule): ValidJson<RecurrenceRequest>,
+) -> Result<Json<RecurrenceBody>, ApiError> {
+    let event = events::replace_recurrence(
+        &state.db,
+        &state.jobs,
+        state.limits,
+        user.id,
+        parse_id(&id)?,
+        rule.into(),
+    )
+    .await?;
+    let rule = event.recurrence.as_ref().ok_or(ApiError::NotFound)?;
+    Ok(Json(rule.into()))
+}
+
+/// Delete a rule: the event becomes a one-off.
+#[utoipa::path(delete, path = "/recurrences/{recurrence_id}/", tag = "recurrences", security(("bearer" = [])),
+    params(("recurrence_id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+async fn delete_recurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    events::delete_recurrence(
+        &state.db,
+        &state.jobs,
+        state.limits,
+        user.id,
+        parse_id(&id)?,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,168 @@
+//! Materialized occurrences: what the calendar reads. Written only by the generation job, which
+//! replaces an event's set atomically and only for the event's current revision.
+
+use uuid::Uuid;
+
+use super::events::Page;
+use super::{Db, StorageError, Timestamp, on_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Occurrence {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub title: String,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
+    pub original_start: Timestamp,
+    pub recurrence_id: Option<Uuid>,
+}
+
+/// One generated occurrence: its identity is `(event, original_start)`.
+#[derive(Debug, Clone, Copy)]
+pub struct GeneratedOccurrence {
+    pub original_start: Timestamp,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// Which occurrences to list. A range selects occurrences that overlap it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OccurrenceFilter {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub event_id: Option<Uuid>,
+}
+
+macro_rules! select_occurrences {
+    ($where_and_rest:literal) => {
+        concat!(
+            "SELECT o.id, o.event_id, e.title, o.start_at, o.end_at, o.original_start, r.id AS recurrence_id ",
+            "FROM occurrences o JOIN events e ON e.id = o.event_id ",
+            "LEFT JOIN recurrences r ON r.event_id = o.event_id ",
+            $where_and_rest
+        )
+    };
+}
+
+/// The owner's occurrences matching `filter`, by start time.
+///
+/// Overlap is `start < to AND end > from`. To let the `(owner_id, start_at)` index bound the scan
+/// on both sides, the query also asks `start >= from - longest`, where `longest` is the longest
+/// duration among the owner's events: no occurrence that starts earlier can reach `from`.
+pub async fn list_occurrences(
+    db: &Db,
+    owner_id: Uuid,
+    filter: OccurrenceFilter,
+    page: Page,
+) -> Result<Vec<Occurrence>, StorageError> {
+    const SQL: &str = select_occurrences!(
+        "WHERE o.owner_id = $1 AND o.start_at >= $2 AND o.start_at < $3 AND o.end_at > $4 \
+         AND ($5 IS NULL OR o.event_id = $5) ORDER BY o.start_at, o.id LIMIT $6 OFFSET $7"
+    );
+    let scan_from = match filter.from {
+        Some(from) => from - longest_event(db, owner_id).await?,
+        None => Timestamp::MIN,
+    };
+    let rows = on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(owner_id)
+        .bind(scan_from)
+        .bind(filter.to.unwrap_or(Timestamp::MAX))
+        .bind(filter.from.unwrap_or(Timestamp::MIN))
+        .bind(filter.event_id)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(pool)
+        .await?);
+    Ok(rows)
+}
+
+/// The longest duration among the owner's events (zero without events).
+async fn longest_event(db: &Db, owner_id: Uuid) -> Result<std::time::Duration, StorageError> {
+    let longest: Option<(Timestamp, Timestamp)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT start_at, end_at FROM events WHERE owner_id = $1 ORDER BY end_at - start_at DESC LIMIT 1",
+    )
+    .bind(owner_id)
+    .fetch_optional(pool)
+    .await?);
+    Ok(longest
+        .map(|(start, end)| start.until(end))
+        .unwrap_or_default())
+}
+
+pub async fn find_occurrence(
+    db: &Db,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Occurrence>, StorageError> {
+    const SQL: &str = select_occurrences!("WHERE o.id = $1 AND o.owner_id = $2");
+    Ok(
+        on_pool!(db, pool => sqlx::query_as(SQL).bind(id).bind(owner_id).fetch_optional(pool).await?),
+    )
+}
+
+/// Whether generated occurrences were stored, or a newer revision of the event made them moot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutcome {
+    Stored,
+    Superseded,
+}
+
+/// Rows per INSERT statement: 7 parameters each stays far below both backends' limits.
+const INSERT_CHUNK: usize = 1000;
+
+/// Makes `occurrences` the event's occurrence set for `revision`, in one transaction: upserts by
+/// `(event, original_start)` so that unchanged occurrences keep their ids, deletes the ones no
+/// longer produced, and records the revision as generated — but only if `revision` is still the
+/// event's current one. Running it twice leaves the same rows.
+pub async fn store_occurrences(
+    db: &Db,
+    event_id: Uuid,
+    owner_id: Uuid,
+    revision: i64,
+    occurrences: &[GeneratedOccurrence],
+) -> Result<StoreOutcome, StorageError> {
+    Ok(on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
+        // concurrent edit waits for this commit and then bumps the revision again.
+        let current = sqlx::query(
+            "UPDATE events SET occurrences_revision = $1 WHERE id = $2 AND revision = $1",
+        )
+        .bind(revision)
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if current == 0 {
+            tx.rollback().await?;
+            StoreOutcome::Superseded
+        } else {
+            for chunk in occurrences.chunks(INSERT_CHUNK) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision) ",
+                );
+                insert.push_values(chunk, |mut row, occurrence| {
+                    row.push_bind(Uuid::now_v7())
+                        .push_bind(event_id)
+                        .push_bind(owner_id)
+                        .push_bind(occurrence.original_start)
+                        .push_bind(occurrence.start)
+                        .push_bind(occurrence.end)
+                        .push_bind(revision);
+                });
+                insert.push(
+                    " ON CONFLICT (event_id, original_start) DO UPDATE SET start_at = excluded.start_at, \
+                     end_at = excluded.end_at, revision = excluded.revision",
+                );
+                insert.build().execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND revision <> $2")
+                .bind(event_id)
+                .bind(revision)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            StoreOutcome::Stored
+        }
+    }))
+}

@@ -1,0 +1,205 @@
+//! `/api/v1/event-occurrences/` and background generation: the right instants across DST,
+//! range filters, stable ids, idempotent and race-safe jobs, and recovery of lost jobs.
+
+use std::time::Duration;
+
+use almanac::jobs::reconcile_stale;
+use almanac::storage::occurrences::{StoreOutcome, store_occurrences};
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::TestApp;
+
+/// A weekly 09:00 Berlin meeting for six weeks, across the 2026-03-29 change to summer time.
+fn berlin_weekly() -> Value {
+    json!({
+        "title": "Standup",
+        "start_date": "2026-03-02T09:00:00+01:00",
+        "end_date": "2026-03-02T09:15:00+01:00",
+        "timezone": "Europe/Berlin",
+        "recurrence": {"frequency": "weekly", "count": 6},
+    })
+}
+
+fn starts(response: &Value) -> Vec<String> {
+    response
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|o| o["start"].as_str().expect("start").to_owned())
+        .collect()
+}
+
+fn ids(response: &Value) -> Vec<String> {
+    response
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|o| o["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+async fn create(app: &TestApp, access: &str, body: &Value) -> Value {
+    let created = app
+        .call(Method::POST, "/api/v1/events/", Some(body), access)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.body
+}
+
+on_both_backends! {
+    async fn a_weekly_berlin_series_keeps_nine_oclock_local_across_dst(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = create(&app, &access, &berlin_weekly()).await;
+        app.run_pending_jobs().await;
+
+        let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+        assert_eq!(
+            starts(&listed.body),
+            [
+                "2026-03-02T08:00:00Z", "2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z",
+                "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z",
+            ]
+        );
+        let first = &listed.body[0];
+        assert_eq!(first["end"], "2026-03-02T08:15:00Z");
+        assert_eq!(first["event"], event["id"]);
+        assert_eq!(first["event_name"], "Standup");
+        assert_eq!(first["title"], "Standup");
+        assert_eq!(first["original_start"], first["start"]);
+        assert_eq!(first["recurrence"], event["recurrence"]["id"]);
+    }
+
+    async fn a_one_off_event_has_exactly_one_occurrence(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let body = json!({"title": "Review", "start_date": "2026-05-01T10:00:00Z", "end_date": "2026-05-01T11:00:00Z"});
+        create(&app, &access, &body).await;
+        app.run_pending_jobs().await;
+        let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+        assert_eq!(starts(&listed.body), ["2026-05-01T10:00:00Z"]);
+        assert_eq!(listed.body[0]["recurrence"], Value::Null);
+    }
+
+    async fn a_range_returns_the_occurrences_that_overlap_it(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        create(&app, &access, &berlin_weekly()).await;
+        app.run_pending_jobs().await;
+
+        let window = app.get("/api/v1/event-occurrences/?start_date=2026-03-09T08:10:00Z&end_date=2026-03-23T08:00:00Z", Some(&access)).await;
+        assert_eq!(window.status, StatusCode::OK);
+        assert_eq!(starts(&window.body), ["2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z"], "overlap, end exclusive");
+
+        let from_only = app.get("/api/v1/event-occurrences/?start_date=2026-03-29", Some(&access)).await;
+        assert_eq!(starts(&from_only.body), ["2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
+
+        let march = app.get("/api/v1/event-occurrences/?start_date=2026-03-01&end_date=2026-03-31", Some(&access)).await;
+        assert_eq!(march.body.as_array().expect("array").len(), 5, "a date end includes that day");
+    }
+
+    async fn occurrences_filter_by_event_and_show_by_id(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let series = create(&app, &access, &berlin_weekly()).await;
+        create(&app, &access, &json!({"title": "Other", "start_date": "2026-03-03T10:00:00Z", "end_date": "2026-03-03T11:00:00Z"})).await;
+        app.run_pending_jobs().await;
+
+        let filtered = app.get(&format!("/api/v1/event-occurrences/?event={}", series.as_object().expect("event")["id"].as_str().expect("id")), Some(&access)).await;
+        assert_eq!(filtered.body.as_array().expect("array").len(), 6);
+
+        let id = filtered.body[1]["id"].as_str().expect("id").to_owned();
+        let shown = app.get(&format!("/api/v1/event-occurrences/{id}/"), Some(&access)).await;
+        assert_eq!(shown.status, StatusCode::OK);
+        assert_eq!(shown.body["start"], "2026-03-09T08:00:00Z");
+
+        let (other_user, _) = app.signed_up("grace@example.com").await;
+        assert_eq!(app.get(&format!("/api/v1/event-occurrences/{id}/"), Some(&other_user)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.get("/api/v1/event-occurrences/", Some(&other_user)).await.body, json!([]));
+    }
+
+    async fn bad_range_parameters_are_field_errors(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let response = app.get("/api/v1/event-occurrences/?start_date=soon&event=42&limit=-1", Some(&access)).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
+        assert!(response.body["start_date"].is_array() && response.body["event"].is_array(), "{}", response.body);
+        let reversed = app.get("/api/v1/event-occurrences/?start_date=2026-03-02&end_date=2026-03-01", Some(&access)).await;
+        assert_eq!(reversed.body, json!({"end_date": ["Must be after start_date."]}));
+    }
+
+    async fn running_the_job_twice_leaves_the_same_rows(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = create(&app, &access, &berlin_weekly()).await;
+        app.run_pending_jobs().await;
+        let before = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+
+        app.state.jobs.enqueue_generation(event["id"].as_str().expect("id").parse().expect("uuid"), 1).await;
+        app.run_pending_jobs().await;
+        let after = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+        assert_eq!(before.body, after.body);
+    }
+
+    async fn editing_a_series_keeps_the_ids_of_unmoved_occurrences_and_never_duplicates(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = create(&app, &access, &berlin_weekly()).await;
+        app.run_pending_jobs().await;
+        let before = ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body);
+
+        let mut longer = berlin_weekly();
+        longer["recurrence"]["count"] = json!(8);
+        let path = format!("/api/v1/events/{}/", event["id"].as_str().expect("id"));
+        app.call(Method::PUT, &path, Some(&longer), &access).await;
+        app.call(Method::PUT, &path, Some(&longer), &access).await;
+        app.run_pending_jobs().await;
+
+        let after = ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body);
+        assert_eq!(after.len(), 8);
+        assert_eq!(after[..6], before[..], "unmoved occurrences keep their ids");
+
+        let mut shorter = berlin_weekly();
+        shorter["recurrence"]["count"] = json!(2);
+        app.call(Method::PUT, &path, Some(&shorter), &access).await;
+        app.run_pending_jobs().await;
+        assert_eq!(ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body), before[..2]);
+    }
+
+    async fn a_job_for_an_outdated_revision_never_overwrites_the_newer_one(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = create(&app, &access, &berlin_weekly()).await;
+        let event_id = event["id"].as_str().expect("id").parse().expect("uuid");
+        let path = format!("/api/v1/events/{event_id}/");
+        app.call(Method::PATCH, &path, Some(&json!({"recurrence": {"frequency": "daily", "count": 3}})), &access).await;
+
+        let user = almanac::storage::users::find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
+        let outcome = store_occurrences(&app.state.db, event_id, user.id, 1, &[]).await.expect("storage works");
+        assert_eq!(outcome, StoreOutcome::Superseded);
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
+
+        app.run_pending_jobs().await;
+        let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+        assert_eq!(starts(&listed.body), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-04T08:00:00Z"]);
+    }
+
+    async fn a_lost_job_is_redone_by_the_reconciler(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = create(&app, &access, &berlin_weekly()).await;
+        let path = format!("/api/v1/events/{}/", event["id"].as_str().expect("id"));
+
+        app.drop_pending_jobs().await;
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
+
+        let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles");
+        assert_eq!(enqueued, 1);
+        app.run_pending_jobs().await;
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "ready");
+        assert_eq!(app.get("/api/v1/event-occurrences/", Some(&access)).await.body.as_array().expect("array").len(), 6);
+        assert_eq!(reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles"), 0);
+    }
+}
