@@ -152,20 +152,13 @@ mod tests {
     fn starts(start: &str, minutes: i64, zone_name: &str, rule: Rule) -> Vec<String> {
         let start = at(start);
         let end = start
-            .checked_add(SignedDurationMinutes(minutes).get())
+            .checked_add(jiff::SignedDuration::from_mins(minutes))
             .expect("in range");
         expand(start, end, &zone(zone_name), Some(&rule), 5000)
             .expect("valid series")
             .iter()
             .map(|occurrence| occurrence.start.to_string())
             .collect()
-    }
-
-    struct SignedDurationMinutes(i64);
-    impl SignedDurationMinutes {
-        fn get(&self) -> jiff::SignedDuration {
-            jiff::SignedDuration::from_mins(self.0)
-        }
     }
 
     fn rule(frequency: Frequency, interval: u32, count: Option<u32>, until: Option<&str>) -> Rule {
