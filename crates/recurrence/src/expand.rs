@@ -7,11 +7,13 @@ use jiff::{Span, Timestamp};
 
 use crate::{End, Frequency, RecurrenceError, Rule};
 
-/// Candidates examined before giving up. Rules skip candidates only in months lacking the start's
-/// day; the sparsest (a Feb 29 start, every 12 months) skips 3 of 4 until year 9999 — about 8,000
-/// candidates — so this bound is never reached by a rule the other limits allow.
-const MAX_CANDIDATES: u64 = 200_000;
+/// Candidates examined before giving up. Daily and weekly rules never skip a candidate, so the
+/// occurrence limit bounds them; monthly rules skip only months lacking the start's day, and the
+/// sparsest (a Feb 29 start, every 12 months) skips 3 of 4 — about 20,000 candidates across all
+/// of jiff's years -9999..=9999. So only a caller's huge occurrence limit can reach this bound.
+const MAX_CANDIDATES: i64 = 200_000;
 
+/// One occurrence of an event: its start, and its start plus the event's duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Occurrence {
     pub start: Timestamp,
@@ -24,7 +26,8 @@ pub fn time_zone(name: &str) -> Result<TimeZone, RecurrenceError> {
 }
 
 /// The occurrences of an event: the event itself without a rule, the whole series with one. The
-/// first occurrence is the event; each has the event's duration.
+/// first occurrence is the event; each has the event's duration. A series refuses to grow past
+/// `max_occurrences` rather than being cut short; one reaching the end of year 9999 just ends.
 pub fn expand(
     start: Timestamp,
     end: Timestamp,
@@ -35,44 +38,45 @@ pub fn expand(
     if end < start {
         return Err(RecurrenceError::EndBeforeStart);
     }
-    let duration = end.duration_since(start);
     let Some(rule) = rule else {
         return Ok(vec![Occurrence { start, end }]);
     };
-    if let End::Until(until) = rule.end
-        && until <= start
-    {
-        return Err(RecurrenceError::UntilNotAfterStart);
-    }
+    rule.check()?;
     let (limit, by_count) = match rule.end {
-        End::Count(count) => (usize::try_from(count).unwrap_or(usize::MAX), true),
+        End::Until(until) if until <= start => return Err(RecurrenceError::UntilNotAfterStart),
         End::Until(_) => (usize::MAX, false),
+        End::Count(count) => (usize::try_from(count).unwrap_or(usize::MAX), true),
     };
-    if limit > max_occurrences && by_count {
-        return Err(RecurrenceError::TooManyOccurrences {
-            max: max_occurrences,
-            by_count,
-        });
+    let too_many = RecurrenceError::TooManyOccurrences {
+        max: max_occurrences,
+        by_count,
+    };
+    // A count says up front how long the series is; no need to expand it to refuse it.
+    if by_count && limit > max_occurrences {
+        return Err(too_many);
     }
 
+    let duration = end.duration_since(start);
     let first = zone.to_datetime(start);
     let mut occurrences = Vec::new();
     for k in 0..MAX_CANDIDATES {
-        if occurrences.len() == limit {
-            return Ok(occurrences);
-        }
-        let Some(step) = i64::from(rule.interval).checked_mul(i64::try_from(k).unwrap_or(i64::MAX))
-        else {
-            return Ok(occurrences);
-        };
-        let local = match candidate(first, rule.frequency, step) {
-            Candidate::At(local) => local,
-            Candidate::Skipped => continue,
-            Candidate::BeyondRange => return Ok(occurrences),
-        };
-        // A time in a gap moves forward by the gap; a time in a fold takes the earlier offset.
-        let Ok(occurrence_start) = zone.to_ambiguous_timestamp(local).compatible() else {
-            return Ok(occurrences);
+        // The event itself, even when its start is the later of two equal wall-clock times in a
+        // fold, which re-resolving its wall-clock time would not give back.
+        let occurrence_start = if k == 0 {
+            start
+        } else {
+            // Cannot overflow: below 2^32 * 2^18.
+            let local = match candidate(first, rule.frequency, i64::from(rule.interval) * k) {
+                Candidate::At(local) => local,
+                Candidate::Skipped => continue,
+                Candidate::BeyondRange => return Ok(occurrences),
+            };
+            // A time in a gap moves forward by the gap; a time in a fold takes the earlier
+            // offset (RFC 5545 §3.3.5) — jiff's "compatible" disambiguation.
+            match zone.to_ambiguous_timestamp(local).compatible() {
+                Ok(instant) => instant,
+                Err(_) => return Ok(occurrences),
+            }
         };
         if let End::Until(until) = rule.end
             && occurrence_start > until
@@ -80,26 +84,27 @@ pub fn expand(
             return Ok(occurrences);
         }
         if occurrences.len() == max_occurrences {
-            return Err(RecurrenceError::TooManyOccurrences {
-                max: max_occurrences,
-                by_count,
-            });
+            return Err(too_many);
         }
-        let occurrence_end = occurrence_start
-            .checked_add(duration)
-            .unwrap_or(Timestamp::MAX);
+        let Ok(occurrence_end) = occurrence_start.checked_add(duration) else {
+            return Ok(occurrences);
+        };
         occurrences.push(Occurrence {
             start: occurrence_start,
             end: occurrence_end,
         });
+        if occurrences.len() == limit {
+            return Ok(occurrences);
+        }
     }
     Err(RecurrenceError::IterationLimit)
 }
 
 enum Candidate {
     At(DateTime),
-    /// The month lacks the start's day (RFC 5545: such recurrences are ignored).
+    /// The month lacks the start's day: RFC 5545 §3.3.10 ignores such invalid dates.
     Skipped,
+    /// Past the year 9999, or too far to compute.
     BeyondRange,
 }
 
@@ -140,6 +145,9 @@ fn add_days(date: Date, days: i64) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::SignedDuration;
+
+    const NEW_YORK: &str = "America/New_York";
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("valid timestamp")
@@ -149,20 +157,42 @@ mod tests {
         time_zone(name).expect("known zone")
     }
 
-    fn starts(start: &str, minutes: i64, zone_name: &str, rule: Rule) -> Vec<String> {
-        let start = at(start);
+    fn rule(frequency: Frequency, interval: u32, count: Option<u32>, until: Option<&str>) -> Rule {
+        Rule::new(frequency, interval, count, until.map(at)).expect("valid rule")
+    }
+
+    /// The local wall-clock time `local` ("1997-09-02T09:00") in `zone_name`, as an instant.
+    fn local_instant(local: &str, zone_name: &str) -> Timestamp {
+        let local = local.parse::<DateTime>().expect("valid civil datetime");
+        zone(zone_name)
+            .to_ambiguous_timestamp(local)
+            .compatible()
+            .expect("in range")
+    }
+
+    /// The series of a one-hour event starting at `local` in `zone_name`, as the wall-clock
+    /// starts with their offsets ("1997-09-02 09:00 -04:00") so DST shows.
+    fn series(local: &str, zone_name: &str, rule: Rule) -> Vec<String> {
+        let start = local_instant(local, zone_name);
         let end = start
-            .checked_add(jiff::SignedDuration::from_mins(minutes))
+            .checked_add(SignedDuration::from_hours(1))
             .expect("in range");
-        expand(start, end, &zone(zone_name), Some(&rule), 5000)
+        let zone = zone(zone_name);
+        expand(start, end, &zone, Some(&rule), 5000)
             .expect("valid series")
             .iter()
-            .map(|occurrence| occurrence.start.to_string())
+            .map(|occurrence| {
+                occurrence
+                    .start
+                    .to_zoned_datetime(zone.clone())
+                    .strftime("%Y-%m-%d %H:%M %:z")
+                    .to_string()
+            })
             .collect()
     }
 
-    fn rule(frequency: Frequency, interval: u32, count: Option<u32>, until: Option<&str>) -> Rule {
-        Rule::new(frequency, interval, count, until.map(at)).expect("valid rule")
+    fn count(frequency: Frequency, interval: u32, count: u32) -> Rule {
+        rule(frequency, interval, Some(count), None)
     }
 
     #[test]
@@ -175,273 +205,522 @@ mod tests {
     }
 
     #[test]
-    fn rfc5545_daily_for_ten_occurrences() {
-        // DTSTART;TZID=America/New_York:19970902T090000, RRULE:FREQ=DAILY;COUNT=10
-        let got = starts(
-            "1997-09-02T13:00:00Z",
-            60,
-            "America/New_York",
-            rule(Frequency::Daily, 1, Some(10), None),
-        );
-        assert_eq!(got.len(), 10);
-        assert_eq!(got[0], "1997-09-02T13:00:00Z");
-        assert_eq!(got[9], "1997-09-11T13:00:00Z");
+    fn rfc5545_daily_for_10_occurrences() {
+        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 1, 10));
+        let expected: Vec<String> = (2..=11)
+            .map(|day| format!("1997-09-{day:02} 09:00 -04:00"))
+            .collect();
+        assert_eq!(got, expected);
     }
 
     #[test]
-    fn rfc5545_every_ten_days_five_occurrences() {
-        let got = starts(
-            "1997-09-02T13:00:00Z",
-            60,
-            "America/New_York",
-            rule(Frequency::Daily, 10, Some(5), None),
+    fn rfc5545_daily_until_december_24_keeps_nine_oclock_across_the_fall_change() {
+        // RRULE:FREQ=DAILY;UNTIL=19971224T000000Z
+        let got = series(
+            "1997-09-02T09:00",
+            NEW_YORK,
+            rule(Frequency::Daily, 1, None, Some("1997-12-24T00:00:00Z")),
+        );
+        assert_eq!(got.len(), 113);
+        assert_eq!(got[53], "1997-10-25 09:00 -04:00");
+        assert_eq!(got[54], "1997-10-26 09:00 -05:00");
+        assert_eq!(got[112], "1997-12-23 09:00 -05:00");
+    }
+
+    #[test]
+    fn rfc5545_every_other_day() {
+        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 2, 5));
+        let expected: Vec<String> = [2, 4, 6, 8, 10]
+            .iter()
+            .map(|day| format!("1997-09-{day:02} 09:00 -04:00"))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn rfc5545_every_10_days_5_occurrences() {
+        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 10, 5));
+        assert_eq!(
+            got,
+            [
+                "1997-09-02 09:00 -04:00",
+                "1997-09-12 09:00 -04:00",
+                "1997-09-22 09:00 -04:00",
+                "1997-10-02 09:00 -04:00",
+                "1997-10-12 09:00 -04:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn rfc5545_weekly_for_10_occurrences() {
+        let got = series(
+            "1997-09-02T09:00",
+            NEW_YORK,
+            count(Frequency::Weekly, 1, 10),
         );
         assert_eq!(
             got,
             [
-                "1997-09-02T13:00:00Z",
-                "1997-09-12T13:00:00Z",
-                "1997-09-22T13:00:00Z",
-                "1997-10-02T13:00:00Z",
-                "1997-10-12T13:00:00Z"
+                "1997-09-02 09:00 -04:00",
+                "1997-09-09 09:00 -04:00",
+                "1997-09-16 09:00 -04:00",
+                "1997-09-23 09:00 -04:00",
+                "1997-09-30 09:00 -04:00",
+                "1997-10-07 09:00 -04:00",
+                "1997-10-14 09:00 -04:00",
+                "1997-10-21 09:00 -04:00",
+                "1997-10-28 09:00 -05:00",
+                "1997-11-04 09:00 -05:00",
             ]
         );
     }
 
     #[test]
-    fn rfc5545_daily_until_keeps_local_time_across_the_fall_change() {
-        // FREQ=DAILY;UNTIL=19971224T000000Z: 9:00 EDT until Oct 25, then 9:00 EST.
-        let got = starts(
-            "1997-09-02T13:00:00Z",
-            60,
-            "America/New_York",
-            rule(Frequency::Daily, 1, None, Some("1997-12-24T00:00:00Z")),
+    fn rfc5545_weekly_until_december_24() {
+        // RRULE:FREQ=WEEKLY;UNTIL=19971224T000000Z: Sep 2 to Dec 23, 17 Tuesdays.
+        let got = series(
+            "1997-09-02T09:00",
+            NEW_YORK,
+            rule(Frequency::Weekly, 1, None, Some("1997-12-24T00:00:00Z")),
         );
-        assert_eq!(got.len(), 113);
-        assert_eq!(got[53], "1997-10-25T13:00:00Z");
-        assert_eq!(got[54], "1997-10-26T14:00:00Z");
-        assert_eq!(got.last().map(String::as_str), Some("1997-12-23T14:00:00Z"));
+        assert_eq!(got.len(), 17);
+        assert_eq!(got[16], "1997-12-23 09:00 -05:00");
     }
 
     #[test]
-    fn rfc5545_every_other_week_and_every_18_months() {
-        let weekly = starts(
-            "1997-09-02T13:00:00Z",
-            60,
-            "America/New_York",
-            rule(Frequency::Weekly, 2, Some(3), None),
-        );
+    fn rfc5545_every_other_week() {
+        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Weekly, 2, 6));
         assert_eq!(
-            weekly,
+            got,
             [
-                "1997-09-02T13:00:00Z",
-                "1997-09-16T13:00:00Z",
-                "1997-09-30T13:00:00Z"
+                "1997-09-02 09:00 -04:00",
+                "1997-09-16 09:00 -04:00",
+                "1997-09-30 09:00 -04:00",
+                "1997-10-14 09:00 -04:00",
+                "1997-10-28 09:00 -05:00",
+                "1997-11-11 09:00 -05:00",
             ]
         );
-        let monthly = starts(
-            "1997-09-10T13:00:00Z",
-            60,
-            "America/New_York",
-            rule(Frequency::Monthly, 18, Some(3), None),
+    }
+
+    #[test]
+    fn rfc5545_monthly_on_the_2nd_for_10_occurrences() {
+        // The RFC's BYMONTHDAY=2,15 example, on the start's day only. DST began on 5 April in
+        // 1998, so 2 April is still standard time.
+        let got = series(
+            "1997-09-02T09:00",
+            NEW_YORK,
+            count(Frequency::Monthly, 1, 10),
         );
         assert_eq!(
-            monthly,
+            got,
             [
-                "1997-09-10T13:00:00Z",
-                "1999-03-10T14:00:00Z",
-                "2000-09-10T13:00:00Z"
+                "1997-09-02 09:00 -04:00",
+                "1997-10-02 09:00 -04:00",
+                "1997-11-02 09:00 -05:00",
+                "1997-12-02 09:00 -05:00",
+                "1998-01-02 09:00 -05:00",
+                "1998-02-02 09:00 -05:00",
+                "1998-03-02 09:00 -05:00",
+                "1998-04-02 09:00 -05:00",
+                "1998-05-02 09:00 -04:00",
+                "1998-06-02 09:00 -04:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn rfc5545_every_18_months_10_occurrences() {
+        // The RFC's BYMONTHDAY=10,11,...,15 example, on the start's day only. From 2007 DST
+        // starts in the second week of March, so 10 March 2008 is daylight time.
+        let got = series(
+            "1997-09-10T09:00",
+            NEW_YORK,
+            count(Frequency::Monthly, 18, 10),
+        );
+        assert_eq!(
+            got,
+            [
+                "1997-09-10 09:00 -04:00",
+                "1999-03-10 09:00 -05:00",
+                "2000-09-10 09:00 -04:00",
+                "2002-03-10 09:00 -05:00",
+                "2003-09-10 09:00 -04:00",
+                "2005-03-10 09:00 -05:00",
+                "2006-09-10 09:00 -04:00",
+                "2008-03-10 09:00 -04:00",
+                "2009-09-10 09:00 -04:00",
+                "2011-03-10 09:00 -05:00",
             ]
         );
     }
 
     #[test]
     fn a_weekly_berlin_meeting_stays_at_nine_across_both_dst_changes() {
-        let spring = starts(
-            "2026-03-23T08:00:00Z",
-            30,
+        let spring = series(
+            "2026-03-23T09:00",
             "Europe/Berlin",
-            rule(Frequency::Weekly, 1, Some(2), None),
+            count(Frequency::Weekly, 1, 2),
         );
-        assert_eq!(spring, ["2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z"]);
-        let autumn = starts(
-            "2026-10-19T07:00:00Z",
-            30,
+        assert_eq!(
+            spring,
+            ["2026-03-23 09:00 +01:00", "2026-03-30 09:00 +02:00"]
+        );
+        let autumn = series(
+            "2026-10-19T09:00",
             "Europe/Berlin",
-            rule(Frequency::Weekly, 1, Some(2), None),
+            count(Frequency::Weekly, 1, 2),
         );
-        assert_eq!(autumn, ["2026-10-19T07:00:00Z", "2026-10-26T08:00:00Z"]);
+        assert_eq!(
+            autumn,
+            ["2026-10-19 09:00 +02:00", "2026-10-26 09:00 +01:00"]
+        );
     }
 
     #[test]
-    fn southern_hemisphere_changes_go_the_other_way() {
-        // Sydney leaves daylight time on 2026-04-05 and enters it on 2026-10-04.
-        let april = starts(
-            "2026-03-30T22:00:00Z",
-            60,
-            "Australia/Sydney",
-            rule(Frequency::Weekly, 1, Some(2), None),
+    fn a_weekly_new_york_meeting_stays_at_nine_across_the_spring_change() {
+        let got = series("2026-03-02T09:00", NEW_YORK, count(Frequency::Weekly, 1, 3));
+        assert_eq!(
+            got,
+            [
+                "2026-03-02 09:00 -05:00",
+                "2026-03-09 09:00 -04:00",
+                "2026-03-16 09:00 -04:00",
+            ]
         );
-        assert_eq!(april, ["2026-03-30T22:00:00Z", "2026-04-06T23:00:00Z"]);
-        let october = starts(
-            "2026-09-28T23:00:00Z",
-            60,
+    }
+
+    #[test]
+    fn sydney_leaves_daylight_time_in_april_and_enters_it_in_october() {
+        let april = series(
+            "2026-03-30T09:00",
             "Australia/Sydney",
-            rule(Frequency::Weekly, 1, Some(2), None),
+            count(Frequency::Weekly, 1, 2),
         );
-        assert_eq!(october, ["2026-09-28T23:00:00Z", "2026-10-05T22:00:00Z"]);
+        assert_eq!(
+            april,
+            ["2026-03-30 09:00 +11:00", "2026-04-06 09:00 +10:00"]
+        );
+        let october = series(
+            "2026-09-28T09:00",
+            "Australia/Sydney",
+            count(Frequency::Weekly, 1, 2),
+        );
+        assert_eq!(
+            october,
+            ["2026-09-28 09:00 +10:00", "2026-10-05 09:00 +11:00"]
+        );
+    }
+
+    #[test]
+    fn auckland_changes_in_april_and_september() {
+        let april = series(
+            "2026-03-30T09:00",
+            "Pacific/Auckland",
+            count(Frequency::Weekly, 1, 2),
+        );
+        assert_eq!(
+            april,
+            ["2026-03-30 09:00 +13:00", "2026-04-06 09:00 +12:00"]
+        );
+        let september = series(
+            "2026-09-21T09:00",
+            "Pacific/Auckland",
+            count(Frequency::Weekly, 1, 2),
+        );
+        assert_eq!(
+            september,
+            ["2026-09-21 09:00 +12:00", "2026-09-28 09:00 +13:00"]
+        );
     }
 
     #[test]
     fn a_time_in_the_spring_gap_moves_forward_by_the_gap() {
-        // 02:30 Berlin does not exist on 2026-03-29: it becomes 03:30 CEST (01:30Z).
-        let got = starts(
-            "2026-03-28T01:30:00Z",
-            30,
+        // 02:30 does not exist in Berlin on 2026-03-29: that week's meeting is at 03:30 CEST,
+        // and the next week's is back at 02:30.
+        let got = series(
+            "2026-03-22T02:30",
             "Europe/Berlin",
-            rule(Frequency::Daily, 1, Some(3), None),
+            count(Frequency::Weekly, 1, 3),
         );
         assert_eq!(
             got,
             [
-                "2026-03-28T01:30:00Z",
-                "2026-03-29T01:30:00Z",
-                "2026-03-30T00:30:00Z"
+                "2026-03-22 02:30 +01:00",
+                "2026-03-29 03:30 +02:00",
+                "2026-04-05 02:30 +02:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gap_at_midnight_in_sao_paulo_moves_to_one_oclock() {
+        // Brazil's last DST began at 00:00 on 2018-11-04, straight to 01:00.
+        let got = series(
+            "2018-11-03T00:30",
+            "America/Sao_Paulo",
+            count(Frequency::Daily, 1, 3),
+        );
+        assert_eq!(
+            got,
+            [
+                "2018-11-03 00:30 -03:00",
+                "2018-11-04 01:30 -02:00",
+                "2018-11-05 00:30 -02:00",
             ]
         );
     }
 
     #[test]
     fn a_time_in_the_autumn_fold_takes_the_earlier_offset() {
-        // 02:30 Berlin happens twice on 2026-10-25; the first (CEST, 00:30Z) is used.
-        let got = starts(
-            "2026-10-24T00:30:00Z",
-            30,
+        // 02:30 happens twice in Berlin on 2026-10-25; the first, still CEST, is used.
+        let got = series(
+            "2026-10-24T02:30",
             "Europe/Berlin",
-            rule(Frequency::Daily, 1, Some(2), None),
-        );
-        assert_eq!(got, ["2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z"]);
-    }
-
-    #[test]
-    fn a_monthly_series_on_the_31st_skips_short_months() {
-        let got = starts(
-            "2026-01-31T10:00:00Z",
-            60,
-            "UTC",
-            rule(Frequency::Monthly, 1, Some(4), None),
+            count(Frequency::Daily, 1, 3),
         );
         assert_eq!(
             got,
             [
-                "2026-01-31T10:00:00Z",
-                "2026-03-31T10:00:00Z",
-                "2026-05-31T10:00:00Z",
-                "2026-07-31T10:00:00Z"
+                "2026-10-24 02:30 +02:00",
+                "2026-10-25 02:30 +02:00",
+                "2026-10-26 02:30 +01:00",
             ]
         );
     }
 
     #[test]
-    fn a_series_on_february_29th_lands_only_in_leap_years() {
-        let got = starts(
-            "2024-02-29T10:00:00Z",
-            60,
-            "UTC",
-            rule(Frequency::Monthly, 12, Some(3), None),
+    fn a_time_in_a_southern_fold_takes_the_earlier_offset() {
+        // Sao Paulo's DST ended at 00:00 on 2019-02-17, so 23:30 on the 16th happened twice.
+        let got = series(
+            "2019-02-15T23:30",
+            "America/Sao_Paulo",
+            count(Frequency::Daily, 1, 3),
         );
         assert_eq!(
             got,
             [
-                "2024-02-29T10:00:00Z",
-                "2028-02-29T10:00:00Z",
-                "2032-02-29T10:00:00Z"
+                "2019-02-15 23:30 -02:00",
+                "2019-02-16 23:30 -02:00",
+                "2019-02-17 23:30 -03:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_event_at_the_later_of_two_equal_times_is_still_the_first_occurrence() {
+        // 02:30 CET on 2026-10-25 (01:30Z) is the second 02:30 that night.
+        let start = at("2026-10-25T01:30:00Z");
+        let got = expand(
+            start,
+            start,
+            &zone("Europe/Berlin"),
+            Some(&count(Frequency::Daily, 1, 2)),
+            5000,
+        )
+        .expect("valid series");
+        let starts: Vec<Timestamp> = got.iter().map(|o| o.start).collect();
+        assert_eq!(starts, [start, at("2026-10-26T01:30:00Z")]);
+    }
+
+    #[test]
+    fn a_monthly_series_on_the_31st_skips_short_months() {
+        let got = series("2026-01-31T10:00", "UTC", count(Frequency::Monthly, 1, 4));
+        assert_eq!(
+            got,
+            [
+                "2026-01-31 10:00 +00:00",
+                "2026-03-31 10:00 +00:00",
+                "2026-05-31 10:00 +00:00",
+                "2026-07-31 10:00 +00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_monthly_series_on_the_31st_returns_to_the_31st_until_its_end() {
+        let got = series(
+            "2026-01-31T10:00",
+            "UTC",
+            rule(Frequency::Monthly, 1, None, Some("2026-12-31T10:00:00Z")),
+        );
+        let months: Vec<&str> = got.iter().map(|start| &start[5..7]).collect();
+        assert_eq!(months, ["01", "03", "05", "07", "08", "10", "12"]);
+    }
+
+    #[test]
+    fn a_monthly_series_on_the_30th_skips_only_february() {
+        let got = series("2026-01-30T10:00", "UTC", count(Frequency::Monthly, 1, 3));
+        assert_eq!(
+            got,
+            [
+                "2026-01-30 10:00 +00:00",
+                "2026-03-30 10:00 +00:00",
+                "2026-04-30 10:00 +00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_monthly_series_on_the_29th_skips_february_except_in_leap_years() {
+        let common = series("2026-01-29T10:00", "UTC", count(Frequency::Monthly, 1, 3));
+        assert_eq!(
+            common,
+            [
+                "2026-01-29 10:00 +00:00",
+                "2026-03-29 10:00 +00:00",
+                "2026-04-29 10:00 +00:00",
+            ]
+        );
+        let leap = series("2028-01-29T10:00", "UTC", count(Frequency::Monthly, 1, 3));
+        assert_eq!(
+            leap,
+            [
+                "2028-01-29 10:00 +00:00",
+                "2028-02-29 10:00 +00:00",
+                "2028-03-29 10:00 +00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn skipped_months_do_not_count_and_intervals_apply_before_skipping() {
+        // Every 2 months from Jan 31: September and November have 30 days.
+        let got = series("2026-01-31T10:00", "UTC", count(Frequency::Monthly, 2, 5));
+        assert_eq!(
+            got,
+            [
+                "2026-01-31 10:00 +00:00",
+                "2026-03-31 10:00 +00:00",
+                "2026-05-31 10:00 +00:00",
+                "2026-07-31 10:00 +00:00",
+                "2027-01-31 10:00 +00:00",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_series_on_february_29th_every_12_months_lands_only_in_leap_years() {
+        let got = series("2024-02-29T10:00", "UTC", count(Frequency::Monthly, 12, 3));
+        assert_eq!(
+            got,
+            [
+                "2024-02-29 10:00 +00:00",
+                "2028-02-29 10:00 +00:00",
+                "2032-02-29 10:00 +00:00",
+            ]
+        );
+        // 2100 is not a leap year.
+        let century = series("2096-02-29T10:00", "UTC", count(Frequency::Monthly, 12, 2));
+        assert_eq!(
+            century,
+            ["2096-02-29 10:00 +00:00", "2104-02-29 10:00 +00:00"]
+        );
+    }
+
+    #[test]
+    fn a_monthly_series_on_february_29th_continues_on_the_29th() {
+        let got = series("2024-02-29T10:00", "UTC", count(Frequency::Monthly, 1, 13));
+        assert_eq!(got[1], "2024-03-29 10:00 +00:00");
+        assert_eq!(got[11], "2025-01-29 10:00 +00:00");
+        assert_eq!(got[12], "2025-03-29 10:00 +00:00");
+    }
+
+    #[test]
+    fn a_daily_series_includes_february_29th_in_a_leap_year() {
+        let got = series("2028-02-28T10:00", "UTC", count(Frequency::Daily, 1, 3));
+        assert_eq!(
+            got,
+            [
+                "2028-02-28 10:00 +00:00",
+                "2028-02-29 10:00 +00:00",
+                "2028-03-01 10:00 +00:00",
             ]
         );
     }
 
     #[test]
     fn until_is_inclusive_to_the_microsecond() {
-        let on = starts(
-            "2026-01-01T09:00:00Z",
-            60,
-            "UTC",
-            rule(Frequency::Daily, 1, None, Some("2026-01-03T09:00:00Z")),
+        let on = rule(Frequency::Daily, 3, None, Some("2026-01-07T09:00:00Z"));
+        assert_eq!(series("2026-01-01T09:00", "UTC", on).len(), 3);
+        let just_before = rule(
+            Frequency::Daily,
+            3,
+            None,
+            Some("2026-01-07T08:59:59.999999Z"),
         );
-        assert_eq!(on.len(), 3);
-        let before = starts(
-            "2026-01-01T09:00:00Z",
-            60,
-            "UTC",
-            rule(
-                Frequency::Daily,
-                1,
-                None,
-                Some("2026-01-03T08:59:59.999999Z"),
-            ),
-        );
-        assert_eq!(before.len(), 2);
+        assert_eq!(series("2026-01-01T09:00", "UTC", just_before).len(), 2);
     }
 
     #[test]
-    fn every_occurrence_has_the_events_duration() {
+    fn an_until_just_after_the_start_gives_the_event_alone() {
+        let got = series(
+            "2026-01-01T09:00",
+            "UTC",
+            rule(
+                Frequency::Weekly,
+                1,
+                None,
+                Some("2026-01-01T09:00:00.000001Z"),
+            ),
+        );
+        assert_eq!(got, ["2026-01-01 09:00 +00:00"]);
+    }
+
+    #[test]
+    fn every_occurrence_has_the_events_duration_even_across_dst() {
         let (start, end) = (at("2026-03-27T08:00:00Z"), at("2026-03-27T09:30:00Z"));
-        let series = expand(
+        let got = expand(
             start,
             end,
             &zone("Europe/Berlin"),
-            Some(&rule(Frequency::Daily, 1, Some(4), None)),
+            Some(&count(Frequency::Daily, 1, 4)),
             10,
         )
-        .expect("valid");
+        .expect("valid series");
+        assert_eq!(got.len(), 4);
         assert!(
-            series
-                .iter()
-                .all(|o| o.end.duration_since(o.start) == jiff::SignedDuration::from_mins(90))
+            got.iter()
+                .all(|o| o.end.duration_since(o.start) == SignedDuration::from_mins(90))
         );
+    }
+
+    #[test]
+    fn a_zero_length_event_repeats_as_zero_length_occurrences() {
+        let start = at("2026-01-01T09:00:00Z");
+        let got = expand(
+            start,
+            start,
+            &zone("UTC"),
+            Some(&count(Frequency::Weekly, 1, 3)),
+            10,
+        )
+        .expect("valid series");
+        assert!(got.iter().all(|o| o.start == o.end));
     }
 
     #[test]
     fn the_occurrence_limit_allows_exactly_the_maximum() {
         let (start, end) = (at("2026-01-01T09:00:00Z"), at("2026-01-01T10:00:00Z"));
         let utc = zone("UTC");
+        let by_count = |n| expand(start, end, &utc, Some(&count(Frequency::Daily, 1, n)), 10);
+        assert_eq!(by_count(10).map(|s| s.len()), Ok(10));
         assert_eq!(
-            expand(
-                start,
-                end,
-                &utc,
-                Some(&rule(Frequency::Daily, 1, Some(10), None)),
-                10
-            )
-            .map(|s| s.len()),
-            Ok(10)
-        );
-        assert_eq!(
-            expand(
-                start,
-                end,
-                &utc,
-                Some(&rule(Frequency::Daily, 1, Some(11), None)),
-                10
-            ),
+            by_count(11),
             Err(RecurrenceError::TooManyOccurrences {
                 max: 10,
                 by_count: true
             })
         );
+        // Daily from Jan 1: Jan 10 is the 10th occurrence, Jan 11 the 11th.
+        let by_until = |until| {
+            let rule = rule(Frequency::Daily, 1, None, Some(until));
+            expand(start, end, &utc, Some(&rule), 10)
+        };
+        assert_eq!(by_until("2026-01-10T09:00:00Z").map(|s| s.len()), Ok(10));
         assert_eq!(
-            expand(
-                start,
-                end,
-                &utc,
-                Some(&rule(
-                    Frequency::Daily,
-                    1,
-                    None,
-                    Some("2026-01-11T09:00:00Z")
-                )),
-                10
-            ),
+            by_until("2026-01-11T09:00:00Z"),
             Err(RecurrenceError::TooManyOccurrences {
                 max: 10,
                 by_count: false
@@ -450,46 +729,161 @@ mod tests {
     }
 
     #[test]
-    fn a_far_until_fails_fast_or_ends_at_year_9999() {
-        let (start, end) = (at("2026-01-01T09:00:00Z"), at("2026-01-01T10:00:00Z"));
-        let utc = zone("UTC");
+    fn a_huge_count_is_refused_without_expanding() {
+        let start = at("2026-01-01T09:00:00Z");
+        assert_eq!(
+            expand(
+                start,
+                start,
+                &zone("UTC"),
+                Some(&count(Frequency::Daily, 1, u32::MAX)),
+                5000
+            ),
+            Err(RecurrenceError::TooManyOccurrences {
+                max: 5000,
+                by_count: true
+            })
+        );
+    }
+
+    #[test]
+    fn a_daily_series_until_year_9999_fails_at_the_limit() {
+        let start = at("2026-01-01T09:00:00Z");
         let daily = rule(Frequency::Daily, 1, None, Some("9999-12-30T00:00:00Z"));
         assert_eq!(
-            expand(start, end, &utc, Some(&daily), 5000),
+            expand(start, start, &zone("UTC"), Some(&daily), 5000),
             Err(RecurrenceError::TooManyOccurrences {
                 max: 5000,
                 by_count: false
             })
         );
+    }
+
+    #[test]
+    fn a_leap_day_series_every_12_months_runs_to_year_9999() {
+        let start = at("2028-02-29T09:00:00Z");
         let leap_days = rule(Frequency::Monthly, 12, None, Some("9999-12-30T00:00:00Z"));
-        let leap_start = at("2028-02-29T09:00:00Z");
-        let series =
-            expand(leap_start, leap_start, &utc, Some(&leap_days), 5000).expect("sparse but valid");
+        let got =
+            expand(start, start, &zone("UTC"), Some(&leap_days), 5000).expect("sparse but valid");
+        let leap_years = (2028..=9999)
+            .filter(|y| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+            .count();
+        assert_eq!(got.len(), leap_years);
         assert_eq!(
-            series.len(),
-            (2028..=9996)
-                .step_by(4)
-                .filter(|y| y % 100 != 0 || y % 400 == 0)
-                .count()
+            got.last().map(|o| o.start),
+            Some(at("9996-02-29T09:00:00Z"))
         );
     }
 
     #[test]
-    fn invalid_series_are_refused_with_their_reason() {
+    fn the_iteration_cap_stops_a_series_the_caller_did_not_limit() {
+        let start = at("2026-01-01T09:00:00Z");
+        let weekly = rule(Frequency::Weekly, 1, None, Some("9999-12-30T00:00:00Z"));
+        assert_eq!(
+            expand(start, start, &zone("UTC"), Some(&weekly), usize::MAX),
+            Err(RecurrenceError::IterationLimit)
+        );
+    }
+
+    #[test]
+    fn a_series_ends_at_the_end_of_year_9999() {
+        let monthly = series("9999-06-15T09:00", "UTC", count(Frequency::Monthly, 1, 10));
+        assert_eq!(monthly.len(), 7);
+        // jiff's last instant is 9999-12-30T22:00Z (so that any offset can display it).
+        let daily = series("9999-12-29T09:00", "UTC", count(Frequency::Daily, 1, 5));
+        assert_eq!(
+            daily,
+            ["9999-12-29 09:00 +00:00", "9999-12-30 09:00 +00:00"]
+        );
+        let huge_interval = series(
+            "2026-01-01T09:00",
+            "UTC",
+            count(Frequency::Monthly, u32::MAX, 3),
+        );
+        assert_eq!(huge_interval.len(), 1);
+        let huge_days = series(
+            "2026-01-01T09:00",
+            "UTC",
+            count(Frequency::Weekly, u32::MAX, 3),
+        );
+        assert_eq!(huge_days.len(), 1);
+    }
+
+    #[test]
+    fn an_occurrence_that_would_end_past_year_9999_ends_the_series() {
+        let (start, end) = (at("9999-12-29T20:00:00Z"), at("9999-12-29T23:00:00Z"));
+        let got = expand(
+            start,
+            end,
+            &zone("UTC"),
+            Some(&count(Frequency::Daily, 1, 3)),
+            10,
+        )
+        .expect("valid series");
+        assert_eq!(got, [Occurrence { start, end }]);
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_refused_but_an_equal_one_is_not() {
         let (start, end) = (at("2026-01-01T09:00:00Z"), at("2026-01-01T10:00:00Z"));
         let utc = zone("UTC");
+        let error = expand(end, start, &utc, None, 10).expect_err("end before start");
+        assert_eq!(error, RecurrenceError::EndBeforeStart);
+        assert_eq!(error.field(), "end_date");
+        assert!(expand(start, start, &utc, None, 10).is_ok());
+    }
+
+    #[test]
+    fn an_until_at_or_before_the_start_is_refused() {
+        let start = at("2026-01-01T09:00:00Z");
+        for until in ["2026-01-01T09:00:00Z", "2025-12-31T09:00:00Z"] {
+            let error = expand(
+                start,
+                start,
+                &zone("UTC"),
+                Some(&rule(Frequency::Daily, 1, None, Some(until))),
+                10,
+            )
+            .expect_err("until not after start");
+            assert_eq!(error, RecurrenceError::UntilNotAfterStart);
+            assert_eq!(error.field(), "end_date");
+        }
+    }
+
+    #[test]
+    fn a_rule_built_from_its_fields_is_still_validated() {
+        let start = at("2026-01-01T09:00:00Z");
+        let no_interval = Rule {
+            frequency: Frequency::Daily,
+            interval: 0,
+            end: End::Count(3),
+        };
+        let no_count = Rule {
+            frequency: Frequency::Daily,
+            interval: 1,
+            end: End::Count(0),
+        };
+        let utc = zone("UTC");
         assert_eq!(
-            expand(end, start, &utc, None, 10),
-            Err(RecurrenceError::EndBeforeStart)
+            expand(start, start, &utc, Some(&no_interval), 10),
+            Err(RecurrenceError::IntervalTooSmall)
         );
-        let until_at_start = rule(Frequency::Daily, 1, None, Some("2026-01-01T09:00:00Z"));
         assert_eq!(
-            expand(start, end, &utc, Some(&until_at_start), 10),
-            Err(RecurrenceError::UntilNotAfterStart)
+            expand(start, start, &utc, Some(&no_count), 10),
+            Err(RecurrenceError::CountTooSmall)
         );
+    }
+
+    #[test]
+    fn time_zones_are_looked_up_by_iana_name() {
+        assert_eq!(zone("Europe/Berlin").iana_name(), Some("Europe/Berlin"));
+        assert_eq!(zone("UTC").iana_name(), Some("UTC"));
+        let error = time_zone("Mars/Base").expect_err("no such zone");
+        assert_eq!(error, RecurrenceError::UnknownTimeZone("Mars/Base".into()));
+        assert_eq!(error.field(), "timezone");
         assert_eq!(
-            time_zone("Mars/Olympus_Mons"),
-            Err(RecurrenceError::UnknownTimeZone("Mars/Olympus_Mons".into()))
+            error.to_string(),
+            "\"Mars/Base\" is not a known IANA time zone."
         );
     }
 }

@@ -6,6 +6,7 @@ use jiff::tz::TimeZone;
 
 use crate::RecurrenceError;
 
+/// The unit a series advances by (RFC 5545 FREQ); named in the API by [`Frequency::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frequency {
     Daily,
@@ -50,6 +51,7 @@ pub enum End {
     Until(Timestamp),
 }
 
+/// Every `interval` days, weeks or months from the event's start, until `end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub frequency: Frequency,
@@ -58,31 +60,43 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Checks, in this order: interval ≥ 1, exactly one of count and until, count ≥ 1.
+    /// Checks, in this order: interval ≥ 1, exactly one of count and until, count ≥ 1; the first
+    /// problem found is returned.
     pub fn new(
         frequency: Frequency,
         interval: u32,
         count: Option<u32>,
         until: Option<Timestamp>,
     ) -> Result<Rule, RecurrenceError> {
-        if interval < 1 {
-            return Err(RecurrenceError::IntervalTooSmall);
-        }
+        check_interval(interval)?;
         let end = match (count, until) {
             (Some(_), Some(_)) => return Err(RecurrenceError::CountAndUntil),
             (None, None) => return Err(RecurrenceError::NeitherCountNorUntil),
-            (Some(0), None) => return Err(RecurrenceError::CountTooSmall),
             (Some(count), None) => End::Count(count),
             (None, Some(until)) => End::Until(until),
         };
-        Ok(Rule {
+        let rule = Rule {
             frequency,
             interval,
             end,
-        })
+        };
+        rule.check()?;
+        Ok(rule)
     }
 
-    /// The rule in words: "Every 2 weeks on Monday, 10 times".
+    /// What [`Rule::new`] guarantees, re-checked by expansion because the fields are public and a
+    /// rule built from them directly could repeat forever in place (interval 0) or not at all.
+    pub(crate) fn check(&self) -> Result<(), RecurrenceError> {
+        check_interval(self.interval)?;
+        match self.end {
+            End::Count(0) => Err(RecurrenceError::CountTooSmall),
+            End::Count(_) | End::Until(_) => Ok(()),
+        }
+    }
+
+    /// The rule in words, with weekday, day and until date read on the event's wall clock in
+    /// `zone`: "Every 2 weeks on Monday, 10 times", "Monthly on day 31, until 2026-12-31",
+    /// "Daily, once".
     pub fn describe(&self, start: Timestamp, zone: &TimeZone) -> String {
         let local = zone.to_datetime(start);
         let cadence = match (self.frequency, self.interval) {
@@ -102,6 +116,13 @@ impl Rule {
             End::Until(until) => format!("{cadence}, until {}", zone.to_datetime(until).date()),
         }
     }
+}
+
+fn check_interval(interval: u32) -> Result<(), RecurrenceError> {
+    if interval < 1 {
+        return Err(RecurrenceError::IntervalTooSmall);
+    }
+    Ok(())
 }
 
 fn weekday_name(weekday: jiff::civil::Weekday) -> &'static str {
@@ -125,25 +146,42 @@ mod tests {
         text.parse().expect("valid timestamp")
     }
 
-    #[test]
-    fn frequencies_parse_from_their_lowercase_names_only() {
-        assert_eq!("weekly".parse::<Frequency>(), Ok(Frequency::Weekly));
-        assert_eq!(
-            "Weekly".parse::<Frequency>(),
-            Err(RecurrenceError::UnknownFrequency("Weekly".into()))
-        );
-        assert_eq!(Frequency::Monthly.to_string(), "monthly");
+    fn berlin() -> TimeZone {
+        TimeZone::get("Europe/Berlin").expect("zone")
     }
 
     #[test]
-    fn a_rule_needs_exactly_one_end_and_positive_numbers() {
+    fn frequencies_parse_from_their_lowercase_names_only() {
+        for frequency in [Frequency::Daily, Frequency::Weekly, Frequency::Monthly] {
+            assert_eq!(frequency.as_str().parse::<Frequency>(), Ok(frequency));
+            assert_eq!(frequency.to_string(), frequency.as_str());
+        }
+        for text in ["Weekly", "DAILY", " monthly", "", "yearly"] {
+            assert_eq!(
+                text.parse::<Frequency>(),
+                Err(RecurrenceError::UnknownFrequency(text.into()))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_frequency_is_reported_like_a_bad_choice() {
+        let error = "yearly"
+            .parse::<Frequency>()
+            .expect_err("yearly is not offered");
+        assert_eq!(error.to_string(), "\"yearly\" is not a valid choice.");
+        assert_eq!(error.field(), "frequency");
+    }
+
+    #[test]
+    fn a_rule_reports_the_first_problem_in_a_fixed_order() {
         let until = Some(at("2026-12-31T00:00:00Z"));
         assert_eq!(
-            Rule::new(Frequency::Daily, 0, Some(3), None),
+            Rule::new(Frequency::Daily, 0, Some(0), until),
             Err(RecurrenceError::IntervalTooSmall)
         );
         assert_eq!(
-            Rule::new(Frequency::Daily, 1, Some(3), until),
+            Rule::new(Frequency::Daily, 1, Some(0), until),
             Err(RecurrenceError::CountAndUntil)
         );
         assert_eq!(
@@ -154,55 +192,166 @@ mod tests {
             Rule::new(Frequency::Daily, 1, Some(0), None),
             Err(RecurrenceError::CountTooSmall)
         );
-        assert!(Rule::new(Frequency::Daily, 1, None, until).is_ok());
     }
 
     #[test]
-    fn errors_name_their_fields() {
+    fn a_valid_rule_keeps_its_parts() {
+        let until = at("2026-12-31T00:00:00Z");
         assert_eq!(
-            RecurrenceError::TooManyOccurrences {
-                max: 5,
-                by_count: true
-            }
-            .field(),
-            "count"
+            Rule::new(Frequency::Weekly, 2, None, Some(until)),
+            Ok(Rule {
+                frequency: Frequency::Weekly,
+                interval: 2,
+                end: End::Until(until)
+            })
         );
         assert_eq!(
-            RecurrenceError::TooManyOccurrences {
-                max: 5,
-                by_count: false
-            }
-            .field(),
-            "end_date"
-        );
-        assert_eq!(RecurrenceError::CountAndUntil.field(), "non_field_errors");
-        assert_eq!(
-            RecurrenceError::UnknownTimeZone("x".into()).field(),
-            "timezone"
+            Rule::new(Frequency::Monthly, 1, Some(1), None).map(|rule| rule.end),
+            Ok(End::Count(1))
         );
     }
 
     #[test]
-    fn rules_describe_themselves_in_words() {
-        let zone = TimeZone::get("Europe/Berlin").expect("zone");
-        let monday = at("2026-03-02T08:00:00Z");
-        let every_two_weeks = Rule::new(Frequency::Weekly, 2, Some(10), None).expect("valid");
+    fn every_error_names_its_field_and_says_what_is_wrong() {
+        let cases = [
+            (
+                RecurrenceError::EndBeforeStart,
+                "end_date",
+                "The end must not be before the start.",
+            ),
+            (
+                RecurrenceError::IntervalTooSmall,
+                "interval",
+                "Ensure this value is greater than or equal to 1.",
+            ),
+            (
+                RecurrenceError::CountTooSmall,
+                "count",
+                "Ensure this value is greater than or equal to 1.",
+            ),
+            (
+                RecurrenceError::CountAndUntil,
+                "non_field_errors",
+                "Use either end_date or count, not both.",
+            ),
+            (
+                RecurrenceError::NeitherCountNorUntil,
+                "non_field_errors",
+                "A recurrence needs either end_date or count.",
+            ),
+            (
+                RecurrenceError::UntilNotAfterStart,
+                "end_date",
+                "The recurrence must end after the event starts.",
+            ),
+            (
+                RecurrenceError::TooManyOccurrences {
+                    max: 5000,
+                    by_count: true,
+                },
+                "count",
+                "This series would have more than 5000 occurrences.",
+            ),
+            (
+                RecurrenceError::TooManyOccurrences {
+                    max: 5000,
+                    by_count: false,
+                },
+                "end_date",
+                "This series would have more than 5000 occurrences.",
+            ),
+            (
+                RecurrenceError::UnknownFrequency("yearly".into()),
+                "frequency",
+                "\"yearly\" is not a valid choice.",
+            ),
+            (
+                RecurrenceError::UnknownTimeZone("Mars/Base".into()),
+                "timezone",
+                "\"Mars/Base\" is not a known IANA time zone.",
+            ),
+            (
+                RecurrenceError::IterationLimit,
+                "non_field_errors",
+                "This series repeats too sparsely to expand.",
+            ),
+        ];
+        for (error, field, message) in cases {
+            assert_eq!(
+                (error.field(), error.to_string().as_str()),
+                (field, message)
+            );
+        }
+    }
+
+    #[test]
+    fn rules_describe_their_cadence_in_words() {
+        let utc = TimeZone::UTC;
+        let monday_the_15th = at("2026-06-15T09:00:00Z");
+        let saturday_the_31st = at("2026-01-31T09:00:00Z");
+        let cases = [
+            (Frequency::Daily, 1, monday_the_15th, "Daily"),
+            (Frequency::Daily, 3, monday_the_15th, "Every 3 days"),
+            (Frequency::Weekly, 1, monday_the_15th, "Weekly on Monday"),
+            (
+                Frequency::Weekly,
+                2,
+                monday_the_15th,
+                "Every 2 weeks on Monday",
+            ),
+            (
+                Frequency::Weekly,
+                1,
+                saturday_the_31st,
+                "Weekly on Saturday",
+            ),
+            (
+                Frequency::Monthly,
+                1,
+                saturday_the_31st,
+                "Monthly on day 31",
+            ),
+            (
+                Frequency::Monthly,
+                6,
+                monday_the_15th,
+                "Every 6 months on day 15",
+            ),
+        ];
+        for (frequency, interval, start, cadence) in cases {
+            let rule = Rule::new(frequency, interval, Some(10), None).expect("valid");
+            assert_eq!(rule.describe(start, &utc), format!("{cadence}, 10 times"));
+        }
+    }
+
+    #[test]
+    fn a_single_occurrence_is_described_as_once() {
+        let rule = Rule::new(Frequency::Daily, 1, Some(1), None).expect("valid");
         assert_eq!(
-            every_two_weeks.describe(monday, &zone),
-            "Every 2 weeks on Monday, 10 times"
+            rule.describe(at("2026-03-02T08:00:00Z"), &berlin()),
+            "Daily, once"
         );
-        let monthly = Rule::new(
-            Frequency::Monthly,
-            1,
-            None,
-            Some(at("2026-12-31T12:00:00Z")),
-        )
-        .expect("valid");
+    }
+
+    #[test]
+    fn weekday_day_and_until_are_read_on_the_events_wall_clock() {
+        // 23:30 UTC on Sunday 2026-03-01 is already Monday the 2nd in Berlin, and an until at
+        // 23:30 UTC on New Year's Eve is New Year's Day there.
+        let start = at("2026-03-01T23:30:00Z");
+        let until = Some(at("2026-12-31T23:30:00Z"));
+        let weekly = Rule::new(Frequency::Weekly, 1, None, until).expect("valid");
         assert_eq!(
-            monthly.describe(monday, &zone),
-            "Monthly on day 2, until 2026-12-31"
+            weekly.describe(start, &TimeZone::UTC),
+            "Weekly on Sunday, until 2026-12-31"
         );
-        let daily = Rule::new(Frequency::Daily, 1, Some(1), None).expect("valid");
-        assert_eq!(daily.describe(monday, &zone), "Daily, once");
+        assert_eq!(
+            weekly.describe(start, &berlin()),
+            "Weekly on Monday, until 2027-01-01"
+        );
+        let monthly = Rule::new(Frequency::Monthly, 1, None, until).expect("valid");
+        assert_eq!(
+            monthly.describe(start, &berlin()),
+            "Monthly on day 2, until 2027-01-01"
+        );
     }
 }
