@@ -16,8 +16,8 @@ use tower::util::{MapRequest, MapRequestLayer};
 use crate::accounts::{Accounts, TokenIssuer};
 use crate::config::{HttpSettings, ServeConfig};
 use crate::events::SeriesLimits;
-use crate::jobs::{self, JobQueue, Jobs};
-use crate::storage::Db;
+use crate::jobs::{self, JobContext, Jobs};
+use crate::storage::{DatabaseTarget, Db, PoolSettings};
 use crate::{api, http};
 
 /// What every handler can reach.
@@ -75,33 +75,35 @@ fn add_api_trailing_slash(mut request: Request) -> Request {
     request
 }
 
+impl AppState {
+    /// What a job worker in this process needs.
+    pub fn job_context(&self, concurrency: usize) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+            limits: self.limits,
+            concurrency,
+        }
+    }
+}
+
 /// A bound, ready-to-run server.
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     state: AppState,
-    queue: JobQueue,
     app: App,
+    /// Jobs a worker in this process runs at once; `None` runs no worker.
+    worker_concurrency: Option<usize>,
 }
 
 impl Server {
-    /// Connects to the database (migrating the embedded one), and binds the listener.
+    /// Connects to the database (migrating the embedded one) and the job queue, and binds the
+    /// listener.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Server> {
-        let db = Db::connect(&config.database, &config.pool)
+        let db = open_database(&config.database, &config.pool).await?;
+        let jobs = Jobs::connect(&config.queue.target)
             .await
-            .context("cannot connect to the database")?;
-        if config.database.is_embedded() {
-            db.migrate().await.context("migrations failed")?;
-        } else {
-            let pending = db
-                .pending_migrations()
-                .await
-                .context("cannot read the migration state")?;
-            if pending > 0 {
-                bail!("the database lacks {pending} migration(s): run `almanac migrate` first");
-            }
-        }
-        let (jobs, queue) = jobs::in_process_queue();
+            .context("cannot open the job queue")?;
         let state = AppState::new(db, &config, jobs);
         let app = build_app(state.clone(), &config.http);
         let listener = TcpListener::bind(config.http.bind)
@@ -110,8 +112,10 @@ impl Server {
         Ok(Server {
             listener,
             state,
-            queue,
             app,
+            worker_concurrency: config
+                .with_worker
+                .then_some(config.queue.worker_concurrency),
         })
     }
 
@@ -124,14 +128,13 @@ impl Server {
     /// Serves until `shutdown` is cancelled, then lets requests in flight finish.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone(), shutdown.clone()));
-        let state = &self.state;
-        let worker = tokio::spawn(jobs::run_worker(
-            self.queue,
-            state.jobs.clone(),
-            state.db.clone(),
-            state.limits,
-            shutdown.clone(),
-        ));
+        let worker = self.worker_concurrency.map(|concurrency| {
+            tokio::spawn(jobs::run_worker(
+                self.state.jobs.clone(),
+                self.state.job_context(concurrency),
+                shutdown.clone(),
+            ))
+        });
         let service = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(
             self.app,
         );
@@ -141,10 +144,32 @@ impl Server {
             .context("the HTTP server failed")?;
         shutdown.cancel();
         let _ = housekeeping.await;
-        let _ = worker.await;
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         self.state.db.close().await;
         Ok(())
     }
+}
+
+/// Connects to the database; migrates the embedded one, and refuses a production database whose
+/// migrations are behind this build.
+pub async fn open_database(target: &DatabaseTarget, pool: &PoolSettings) -> anyhow::Result<Db> {
+    let db = Db::connect(target, pool)
+        .await
+        .context("cannot connect to the database")?;
+    if target.is_embedded() {
+        db.migrate().await.context("migrations failed")?;
+    } else {
+        let pending = db
+            .pending_migrations()
+            .await
+            .context("cannot read the migration state")?;
+        if pending > 0 {
+            bail!("the database lacks {pending} migration(s): run `almanac migrate` first");
+        }
+    }
+    Ok(db)
 }
 
 const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);

@@ -2,7 +2,9 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, SeriesArgs};
+use crate::jobs::QueueTarget;
+
+use crate::config::{AuthArgs, DatabaseArgs, HttpArgs, QueueArgs, SeriesArgs};
 
 /// Almanac — a self-hosted event manager with recurring events, a calendar and a REST API.
 ///
@@ -22,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web UI and the REST API (the default command).
     Serve(ServeArgs),
+    /// Run background jobs from the Redis queue (as many processes as you like).
+    Worker(WorkerArgs),
     /// Apply the database migrations that have not run yet, then exit.
     Migrate(MigrateArgs),
     /// Create a staff account that can use the admin pages.
@@ -38,6 +42,27 @@ pub struct ServeArgs {
     pub http: HttpArgs,
     #[command(flatten)]
     pub series: SeriesArgs,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// Also run a job worker in this process when jobs are queued in Redis. (Without Redis the
+    /// process always runs its own jobs.)
+    #[arg(long, env = "ALMANAC_WITH_WORKER")]
+    pub with_worker: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub series: SeriesArgs,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// Run the jobs queued now, then exit (instead of waiting for more).
+    #[arg(long)]
+    pub until_idle: bool,
 }
 
 #[derive(Debug, Args)]
@@ -65,12 +90,32 @@ impl ServeArgs {
     pub fn resolve(&self) -> Result<crate::config::ServeConfig, crate::config::ConfigError> {
         let database = self.database.prepare()?;
         let auth = self.auth.resolve(&database, &self.database.data_dir)?;
+        let queue = self.queue.resolve(&self.database.data_dir)?;
         Ok(crate::config::ServeConfig {
+            with_worker: self.with_worker || matches!(queue.target, QueueTarget::Local(_)),
             database,
             pool: self.database.pool()?,
             auth,
             http: self.http.resolve()?,
             limits: self.series.resolve()?,
+            queue,
+        })
+    }
+}
+
+impl WorkerArgs {
+    /// Validates every setting. A worker needs the shared Redis queue: the local queue belongs to
+    /// the `serve` process that writes it.
+    pub fn resolve(&self) -> Result<crate::config::WorkerConfig, crate::config::ConfigError> {
+        let queue = self.queue.resolve(&self.database.data_dir)?;
+        if let QueueTarget::Local(_) = queue.target {
+            return Err(crate::config::ConfigError::WorkerNeedsRedis);
+        }
+        Ok(crate::config::WorkerConfig {
+            database: self.database.prepare()?,
+            pool: self.database.pool()?,
+            limits: self.series.resolve()?,
+            queue,
         })
     }
 }

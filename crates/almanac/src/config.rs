@@ -11,6 +11,7 @@ use axum::http::HeaderValue;
 
 use crate::accounts::LoginThrottle;
 use crate::events::SeriesLimits;
+use crate::jobs::QueueTarget;
 use crate::storage::{DatabaseTarget, PoolSettings};
 
 /// The smallest signing key we accept, as for any HS256 secret.
@@ -42,6 +43,15 @@ pub enum ConfigError {
     ZeroCount { setting: &'static str },
     #[error("ALMANAC_CORS_ORIGINS: {0:?} is not an origin like https://calendar.example.com")]
     BadCorsOrigin(String),
+    #[error("REDIS_URL must look like redis://host:6379/0 (got {0:?})")]
+    BadRedisUrl(String),
+    #[error(
+        "`almanac worker` runs jobs from Redis: set REDIS_URL (without Redis, `almanac serve` runs \
+         its own jobs)"
+    )]
+    WorkerNeedsRedis,
+    #[error("ALMANAC_REDIS_NAMESPACE must be letters, digits, '-', '_' or ':' (got {0:?})")]
+    BadRedisNamespace(String),
 }
 
 /// A signing key. Its `Debug` never shows the value.
@@ -349,6 +359,69 @@ impl SeriesArgs {
     }
 }
 
+/// The background job queue and the workers that consume it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueueArgs {
+    /// Redis server holding the job queue (redis://host:6379/0), shared by every web and worker
+    /// process. Without it, jobs wait in DATA_DIR/jobs.sqlite3 and the process that queued them
+    /// runs them.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of Almanac's Redis keys, so that several installations can share one server.
+    #[arg(long, env = "ALMANAC_REDIS_NAMESPACE", default_value = "almanac")]
+    pub redis_namespace: String,
+
+    /// Generation jobs one worker runs at once.
+    #[arg(long, env = "ALMANAC_WORKER_CONCURRENCY", default_value_t = 2)]
+    pub worker_concurrency: usize,
+}
+
+/// Validated queue settings.
+#[derive(Debug, Clone)]
+pub struct QueueSettings {
+    pub target: QueueTarget,
+    pub worker_concurrency: usize,
+}
+
+impl QueueArgs {
+    pub fn resolve(&self, data_dir: &Path) -> Result<QueueSettings, ConfigError> {
+        if self.worker_concurrency == 0 {
+            return Err(ConfigError::ZeroCount {
+                setting: "ALMANAC_WORKER_CONCURRENCY",
+            });
+        }
+        let target = match self.redis_url.as_deref().map(str::trim) {
+            None | Some("") => QueueTarget::Local(data_dir.to_owned()),
+            Some(url) => {
+                let usable = url
+                    .strip_prefix("redis://")
+                    .is_some_and(|rest| !rest.is_empty())
+                    && redis::Client::open(url).is_ok();
+                if !usable {
+                    return Err(ConfigError::BadRedisUrl(url.to_owned()));
+                }
+                let namespace = &self.redis_namespace;
+                let namespace_ok = !namespace.is_empty()
+                    && namespace
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_:".contains(c));
+                if !namespace_ok {
+                    return Err(ConfigError::BadRedisNamespace(namespace.clone()));
+                }
+                QueueTarget::Redis {
+                    url: url.to_owned(),
+                    namespace: namespace.clone(),
+                }
+            }
+        };
+        Ok(QueueSettings {
+            target,
+            worker_concurrency: self.worker_concurrency,
+        })
+    }
+}
+
 /// Everything `almanac serve` needs, validated.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -357,6 +430,18 @@ pub struct ServeConfig {
     pub auth: AuthSettings,
     pub http: HttpSettings,
     pub limits: SeriesLimits,
+    pub queue: QueueSettings,
+    /// Run a worker in this process. Always so with the local queue, which only this process reads.
+    pub with_worker: bool,
+}
+
+/// Everything `almanac worker` needs, validated.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub database: DatabaseTarget,
+    pub pool: PoolSettings,
+    pub limits: SeriesLimits,
+    pub queue: QueueSettings,
 }
 
 #[cfg(test)]
@@ -513,6 +598,60 @@ mod tests {
         assert!(matches!(
             args.http.resolve(),
             Err(ConfigError::BadCorsOrigin(_))
+        ));
+    }
+
+    #[test]
+    fn without_redis_jobs_wait_in_the_data_dir() {
+        let args = serve_args(&["--data-dir", "/tmp/almanac-x"]);
+        let queue = args
+            .queue
+            .resolve(Path::new("/tmp/almanac-x"))
+            .expect("valid");
+        assert_eq!(queue.target, QueueTarget::Local("/tmp/almanac-x".into()));
+        assert_eq!(queue.worker_concurrency, 2);
+    }
+
+    #[test]
+    fn a_redis_url_selects_redis_under_a_namespace() {
+        let args = serve_args(&[
+            "--redis-url",
+            "redis://cache.internal:6379/2",
+            "--redis-namespace",
+            "calendar:prod",
+        ]);
+        assert_eq!(
+            args.queue.resolve(Path::new("/x")).expect("valid").target,
+            QueueTarget::Redis {
+                url: "redis://cache.internal:6379/2".into(),
+                namespace: "calendar:prod".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_queue_settings_are_refused() {
+        let bad_url = serve_args(&["--redis-url", "http://cache:6379"]);
+        assert!(matches!(
+            bad_url.queue.resolve(Path::new("/x")),
+            Err(ConfigError::BadRedisUrl(_))
+        ));
+        let bad_namespace = serve_args(&[
+            "--redis-url",
+            "redis://cache:6379",
+            "--redis-namespace",
+            "a b",
+        ]);
+        assert!(matches!(
+            bad_namespace.queue.resolve(Path::new("/x")),
+            Err(ConfigError::BadRedisNamespace(_))
+        ));
+        let no_concurrency = serve_args(&["--worker-concurrency", "0"]);
+        assert!(matches!(
+            no_concurrency.queue.resolve(Path::new("/x")),
+            Err(ConfigError::ZeroCount {
+                setting: "ALMANAC_WORKER_CONCURRENCY"
+            })
         ));
     }
 

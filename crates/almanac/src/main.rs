@@ -9,9 +9,10 @@ use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 use almanac::accounts::{self, AccountError};
-use almanac::app::Server;
-use almanac::cli::{Cli, Command, CreateSuperuserArgs, ServeArgs};
+use almanac::app::{Server, open_database};
+use almanac::cli::{Cli, Command, CreateSuperuserArgs, ServeArgs, WorkerArgs};
 use almanac::config::DatabaseArgs;
+use almanac::jobs::{self, JobContext, Jobs};
 use almanac::storage::Db;
 
 #[tokio::main]
@@ -21,6 +22,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Worker(args)) => worker(args).await,
         Some(Command::Migrate(args)) => migrate(&args.database).await,
         Some(Command::Createsuperuser(args)) => create_superuser(args).await,
     };
@@ -55,6 +57,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     server.run(shutdown).await
+}
+
+async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let config = args.resolve()?;
+    let db = open_database(&config.database, &config.pool).await?;
+    let jobs = Jobs::connect(&config.queue.target)
+        .await
+        .context("cannot open the job queue")?;
+    let context = JobContext {
+        db: db.clone(),
+        limits: config.limits,
+        concurrency: config.queue.worker_concurrency,
+    };
+    if args.until_idle {
+        let finished = jobs::run_until_idle(&jobs, context).await?;
+        println!("{finished} job(s) run; the queue is empty.");
+    } else {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(cancel_on_signal(shutdown.clone()));
+        tracing::info!("Almanac worker running");
+        jobs::run_worker(jobs, context, shutdown).await;
+    }
+    db.close().await;
+    Ok(())
 }
 
 async fn cancel_on_signal(shutdown: CancellationToken) {

@@ -27,13 +27,17 @@ async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
-/// The process can do useful work: its database answers.
+/// The process can do useful work: its database and its job queue answer.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Status), (status = 503, description = "A dependency is down", body = ErrorBody)))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     state.db.ping().await.map_err(|error| {
         tracing::warn!(%error, "readiness check: database unreachable");
         ApiError::Unavailable("database")
+    })?;
+    state.jobs.ping().await.map_err(|error| {
+        tracing::warn!(%error, "readiness check: job queue unreachable");
+        ApiError::Unavailable("job queue")
     })?;
     Ok(Json(Status { status: "ready" }))
 }

@@ -306,15 +306,18 @@ pub struct Page {
 }
 
 /// Events whose occurrences have been stale since before `revised_before`: their generation job
-/// was lost or failed, and the reconciler enqueues them again.
+/// was lost or failed, and the reconciler enqueues them again. A revision that failed for good
+/// (its series cannot be expanded) is left alone until the event changes.
 pub async fn stale_events(
     db: &Db,
     revised_before: Timestamp,
     limit: i64,
 ) -> Result<Vec<(Uuid, i64)>, StorageError> {
     Ok(on_pool!(db, pool => sqlx::query_as(
-        "SELECT id, revision FROM events WHERE occurrences_revision < revision AND revised_at < $1 \
-         ORDER BY revised_at LIMIT $2",
+        "SELECT e.id, e.revision FROM events e \
+         LEFT JOIN generation_failures f ON f.event_id = e.id AND f.revision = e.revision AND f.permanent \
+         WHERE e.occurrences_revision < e.revision AND e.revised_at < $1 AND f.event_id IS NULL \
+         ORDER BY e.revised_at LIMIT $2",
     )
     .bind(revised_before)
     .bind(limit)

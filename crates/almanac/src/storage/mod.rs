@@ -5,6 +5,7 @@
 //! which both drivers bind by number.
 
 pub mod events;
+pub mod generation_failures;
 pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;

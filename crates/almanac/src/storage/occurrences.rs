@@ -44,6 +44,29 @@ macro_rules! select_occurrences {
     };
 }
 
+macro_rules! list_occurrences_sql {
+    () => {
+        select_occurrences!(
+            "WHERE o.owner_id = $1 AND o.start_at >= $2 AND o.start_at < $3 AND o.end_at > $4 \
+             AND ($5 IS NULL OR o.event_id = $5) ORDER BY o.start_at, o.id LIMIT $6 OFFSET $7"
+        )
+    };
+}
+
+/// Binds the arguments of [`list_occurrences_sql`] to `$query`.
+macro_rules! bind_list_arguments {
+    ($query:expr, $owner_id:expr, $scan_from:expr, $filter:expr, $page:expr) => {
+        $query
+            .bind($owner_id)
+            .bind($scan_from)
+            .bind($filter.to.unwrap_or(Timestamp::MAX))
+            .bind($filter.from.unwrap_or(Timestamp::MIN))
+            .bind($filter.event_id)
+            .bind($page.limit)
+            .bind($page.offset)
+    };
+}
+
 /// The owner's occurrences matching `filter`, by start time.
 ///
 /// Overlap is `start < to AND end > from`. To let the `(owner_id, start_at)` index bound the scan
@@ -55,25 +78,62 @@ pub async fn list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<Vec<Occurrence>, StorageError> {
-    const SQL: &str = select_occurrences!(
-        "WHERE o.owner_id = $1 AND o.start_at >= $2 AND o.start_at < $3 AND o.end_at > $4 \
-         AND ($5 IS NULL OR o.event_id = $5) ORDER BY o.start_at, o.id LIMIT $6 OFFSET $7"
-    );
-    let scan_from = match filter.from {
+    let scan_from = scan_from(db, owner_id, filter).await?;
+    let rows = on_pool!(db, pool => bind_list_arguments!(
+        sqlx::query_as(list_occurrences_sql!()), owner_id, scan_from, filter, page
+    )
+    .fetch_all(pool)
+    .await?);
+    Ok(rows)
+}
+
+/// How the database runs [`list_occurrences`] with these arguments, one step per line: the way
+/// to check that a calendar's range query is served by the `(owner_id, start_at)` index.
+pub async fn explain_list_occurrences(
+    db: &Db,
+    owner_id: Uuid,
+    filter: OccurrenceFilter,
+    page: Page,
+) -> Result<String, StorageError> {
+    let scan_from = scan_from(db, owner_id, filter).await?;
+    let steps: Vec<String> = match db {
+        Db::Sqlite(pool) => {
+            let rows: Vec<(i64, i64, i64, String)> = bind_list_arguments!(
+                sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_occurrences_sql!())),
+                owner_id,
+                scan_from,
+                filter,
+                page
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(|(.., step)| step).collect()
+        }
+        Db::Postgres(pool) => {
+            bind_list_arguments!(
+                sqlx::query_scalar(concat!("EXPLAIN ", list_occurrences_sql!())),
+                owner_id,
+                scan_from,
+                filter,
+                page
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(steps.join("\n"))
+}
+
+/// The earliest start an occurrence overlapping `filter` can have.
+async fn scan_from(
+    db: &Db,
+    owner_id: Uuid,
+    filter: OccurrenceFilter,
+) -> Result<Timestamp, StorageError> {
+    Ok(match filter.from {
         Some(from) => from - longest_event(db, owner_id).await?,
         None => Timestamp::MIN,
-    };
-    let rows = on_pool!(db, pool => sqlx::query_as(SQL)
-        .bind(owner_id)
-        .bind(scan_from)
-        .bind(filter.to.unwrap_or(Timestamp::MAX))
-        .bind(filter.from.unwrap_or(Timestamp::MIN))
-        .bind(filter.event_id)
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(pool)
-        .await?);
-    Ok(rows)
+    })
 }
 
 /// The longest duration among the owner's events (zero without events).
@@ -112,8 +172,8 @@ const INSERT_CHUNK: usize = 1000;
 
 /// Makes `occurrences` the event's occurrence set for `revision`, in one transaction: upserts by
 /// `(event, original_start)` so that unchanged occurrences keep their ids, deletes the ones no
-/// longer produced, and records the revision as generated — but only if `revision` is still the
-/// event's current one. Running it twice leaves the same rows.
+/// longer produced, records the revision as generated and forgets earlier failures — but only if
+/// `revision` is still the event's current one. Running it twice leaves the same rows.
 pub async fn store_occurrences(
     db: &Db,
     event_id: Uuid,
@@ -159,6 +219,10 @@ pub async fn store_occurrences(
             sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND revision <> $2")
                 .bind(event_id)
                 .bind(revision)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM generation_failures WHERE event_id = $1")
+                .bind(event_id)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;

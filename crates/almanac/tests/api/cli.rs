@@ -35,6 +35,10 @@ fn help_documents_every_setting() {
         "ALMANAC_LOGIN_THROTTLE_WINDOW",
         "ALMANAC_DB_MAX_CONNECTIONS",
         "ALMANAC_MAX_OCCURRENCES",
+        "REDIS_URL",
+        "ALMANAC_REDIS_NAMESPACE",
+        "ALMANAC_WORKER_CONCURRENCY",
+        "ALMANAC_WITH_WORKER",
     ] {
         assert!(
             serve_help.contains(setting),
@@ -43,7 +47,7 @@ fn help_documents_every_setting() {
     }
     let output = almanac().arg("--help").output().expect("almanac runs");
     let help = String::from_utf8_lossy(&output.stdout);
-    for command in ["serve", "migrate", "createsuperuser"] {
+    for command in ["serve", "worker", "migrate", "createsuperuser"] {
         assert!(
             help.contains(command),
             "almanac --help does not list {command}"
@@ -69,6 +73,21 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
     assert!(
         String::from_utf8_lossy(&output.stderr)
             .contains("ALMANAC_SECRET_KEY is required with PostgreSQL")
+    );
+}
+
+#[test]
+fn a_worker_without_redis_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = almanac()
+        .args(["worker", "--data-dir", dir.path().to_str().expect("utf-8")])
+        .env_remove("REDIS_URL")
+        .output()
+        .expect("almanac runs");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`almanac worker` runs jobs from Redis"),
+        "{output:?}"
     );
 }
 

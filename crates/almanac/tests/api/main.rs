@@ -3,7 +3,9 @@
 mod cli;
 mod events;
 mod http_basics;
+mod jobs;
 mod occurrences;
 mod server;
 mod support;
+mod topology;
 mod users;

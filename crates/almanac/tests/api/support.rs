@@ -1,9 +1,10 @@
-//! The test harness: builds the real application against a fresh database — a SQLite file in a
-//! temporary directory, or a new PostgreSQL database — and calls it in-process.
+//! The test harness: builds the real application against a fresh database and job queue — a
+//! SQLite file with the local queue beside it in a temporary directory, or a new PostgreSQL
+//! database with a Redis queue under a namespace of its own — and calls it in-process.
 
 use almanac::app::{App, AppState, build_app};
 use almanac::cli::{Cli, Command};
-use almanac::jobs::{JobQueue, in_process_queue};
+use almanac::jobs::{Jobs, run_until_idle};
 use almanac::storage::Db;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -52,10 +53,14 @@ pub fn postgres_admin_url() -> String {
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Where the test Redis server is; each PostgreSQL test queues its jobs under its own namespace.
+pub fn redis_url() -> String {
+    std::env::var("ALMANAC_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+}
+
 pub struct TestApp {
     pub app: App,
     pub state: AppState,
-    queue: tokio::sync::Mutex<JobQueue>,
     database: TestDatabase,
 }
 
@@ -85,6 +90,10 @@ impl TestApp {
         if let Some(url) = &database.url {
             args.extend(["--database-url", url.as_str()]);
         }
+        let redis = redis_url();
+        if let Some(namespace) = &database.redis_namespace {
+            args.extend(["--redis-url", &redis, "--redis-namespace", namespace]);
+        }
         args.extend_from_slice(extra_args);
         let Some(Command::Serve(serve)) = Cli::try_parse_from(args)
             .expect("valid test arguments")
@@ -97,29 +106,45 @@ impl TestApp {
             .await
             .expect("test database reachable");
         db.migrate().await.expect("migrations apply");
-        let (jobs, queue) = in_process_queue();
+        let jobs = Jobs::connect(&config.queue.target)
+            .await
+            .expect("job queue reachable");
         let state = AppState::new(db, &config, jobs);
         let app = build_app(state.clone(), &config.http);
         TestApp {
             app,
             state,
-            queue: tokio::sync::Mutex::new(queue),
             database,
         }
     }
 
-    /// Runs every queued background job to completion; returns how many ran.
+    /// Runs every queued background job to completion with a real worker; returns how many ran.
     pub async fn run_pending_jobs(&self) -> usize {
-        self.queue
-            .lock()
+        run_until_idle(&self.state.jobs, self.state.job_context(2))
             .await
-            .run_pending(&self.state.db, self.state.limits)
-            .await
+            .expect("the queue drains")
     }
 
-    /// Loses every queued job, as a crashed worker would.
-    pub async fn drop_pending_jobs(&self) -> usize {
-        self.queue.lock().await.discard_pending()
+    /// Loses every queued job, as a broker that lost its data would.
+    pub async fn drop_pending_jobs(&self) {
+        match &self.state.jobs {
+            Jobs::Local { storage, .. } => {
+                sqlx::query("DELETE FROM Jobs")
+                    .execute(storage.pool())
+                    .await
+                    .expect("local queue reachable");
+            }
+            Jobs::Redis(storage) => {
+                let config = storage.get_config();
+                let mut connection = storage.clone().get_connection().clone();
+                redis::pipe()
+                    .del(config.scheduled_jobs_set())
+                    .del(config.active_jobs_list())
+                    .query_async::<()>(&mut connection)
+                    .await
+                    .expect("Redis reachable");
+            }
+        }
     }
 
     /// Sends an authenticated JSON request.
@@ -243,11 +268,13 @@ impl TestResponse {
     }
 }
 
-/// A database that exists for one test: a temporary directory (SQLite file and secret key) and,
-/// for PostgreSQL, a fresh database dropped when the test ends.
+/// A database that exists for one test: a temporary directory (SQLite file, local job queue and
+/// secret key) and, for PostgreSQL, a fresh database and a Redis namespace, both removed when the
+/// test ends.
 pub struct TestDatabase {
     pub data_dir: tempfile::TempDir,
     pub url: Option<String>,
+    pub redis_namespace: Option<String>,
     name: Option<String>,
 }
 
@@ -258,6 +285,7 @@ impl TestDatabase {
             Backend::Sqlite => TestDatabase {
                 data_dir,
                 url: None,
+                redis_namespace: None,
                 name: None,
             },
             Backend::Postgres => {
@@ -274,6 +302,7 @@ impl TestDatabase {
                 TestDatabase {
                     data_dir,
                     url: Some(url),
+                    redis_namespace: Some(name.clone()),
                     name: Some(name),
                 }
             }
@@ -289,6 +318,7 @@ fn database_url(admin: &str, name: &str) -> String {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(name) = self.name.take() else { return };
+        let namespace = self.redis_namespace.take();
         // The test's runtime is going away; drop the database from a runtime of our own.
         let dropper = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -303,8 +333,37 @@ impl Drop for TestDatabase {
                         )))
                         .await;
                 }
+                if let Some(namespace) = namespace {
+                    forget_redis_namespace(&namespace).await;
+                }
             });
         });
         let _ = dropper.join();
     }
+}
+
+/// Deletes a test's Redis keys, and its queue from apalis's list of queues.
+async fn forget_redis_namespace(namespace: &str) {
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut connection) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{namespace}:*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap_or_default();
+    let mut cleanup = redis::pipe();
+    for key in &keys {
+        cleanup.del(key).ignore();
+    }
+    cleanup
+        .zrem(
+            "core:apalis:queues:list",
+            format!("{namespace}:generate-occurrences:workers"),
+        )
+        .ignore();
+    let _ = cleanup.query_async::<()>(&mut connection).await;
 }

@@ -1,0 +1,190 @@
+//! The job queue: apalis storage in a SQLite file beside the embedded database, or in Redis for
+//! production. Pushing never fails a write: a job that cannot be queued is logged and left to the
+//! reconciler.
+
+use std::time::Duration;
+
+use apalis::prelude::{Metrics, TaskBuilder, TaskSink, TaskSinkError, WorkerContext};
+use apalis_core::backend::Vacuum;
+use apalis_redis::RedisStorage;
+use apalis_sqlite::SqliteStorage;
+use apalis_sqlite::callback::HookCallbackListener;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use uuid::Uuid;
+
+use super::{GenerateOccurrences, MAX_ATTEMPTS};
+
+/// The apalis queue name; Redis keys are prefixed with the configured namespace as well.
+const QUEUE: &str = "generate-occurrences";
+const JOBS_FILE: &str = "jobs.sqlite3";
+/// How long a push may take before the write that asked for it gives up on it.
+const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where jobs wait for a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueTarget {
+    /// A SQLite file in this directory; only this process's own worker reads it.
+    Local(std::path::PathBuf),
+    /// A Redis server shared by every process, with keys under `namespace:`.
+    Redis { url: String, namespace: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("job queue file: {0}")]
+    Sqlite(#[from] apalis_sqlite::Error),
+    #[error("Redis: {0}")]
+    Redis(#[from] apalis_redis::Error),
+    #[error("cannot queue the job: {0}")]
+    Push(String),
+    #[error("the job queue did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+impl From<redis::RedisError> for QueueError {
+    fn from(error: redis::RedisError) -> Self {
+        QueueError::Redis(error.into())
+    }
+}
+
+impl<E: Into<QueueError> + std::fmt::Display> From<TaskSinkError<E>> for QueueError {
+    fn from(error: TaskSinkError<E>) -> Self {
+        match error {
+            TaskSinkError::PushError(error) => error.into(),
+            other => QueueError::Push(other.to_string()),
+        }
+    }
+}
+
+/// The handle writes use to enqueue generation jobs, and workers to consume them.
+#[derive(Debug, Clone)]
+pub enum Jobs {
+    Local {
+        storage: SqliteStorage<GenerateOccurrences>,
+        /// Fires on every job inserted by this process, so its worker starts at once.
+        inserted: HookCallbackListener,
+    },
+    Redis(RedisStorage<GenerateOccurrences>),
+}
+
+impl Jobs {
+    /// Opens the queue. Redis is connected lazily: a server that is down now only delays jobs.
+    pub async fn connect(target: &QueueTarget) -> Result<Jobs, QueueError> {
+        match target {
+            QueueTarget::Local(dir) => {
+                let url = format!("sqlite://{}?mode=rwc", dir.join(JOBS_FILE).display());
+                let (pool, inserted) = SqliteStorage::connect_with_callback(&url)?;
+                SqliteStorage::setup(&pool).await?;
+                let config = apalis_sqlite::Config::default().queue(QUEUE);
+                let storage = SqliteStorage::new(&pool).with_config(config);
+                Ok(Jobs::Local { storage, inserted })
+            }
+            QueueTarget::Redis { url, namespace } => {
+                let client = redis::Client::open(url.as_str())?;
+                let connection = client.get_connection_manager_lazy(
+                    ConnectionManagerConfig::new()
+                        .set_connection_timeout(Some(Duration::from_secs(1)))
+                        .set_response_timeout(Some(Duration::from_secs(2)))
+                        .set_number_of_retries(1)
+                        .set_max_delay(Duration::from_secs(2)),
+                )?;
+                Ok(Jobs::Redis(redis_storage(connection, namespace)))
+            }
+        }
+    }
+
+    /// Whether jobs live in this process's own file (so this process must run the worker).
+    pub fn is_local(&self) -> bool {
+        matches!(self, Jobs::Local { .. })
+    }
+
+    /// Enqueues the generation of the event's occurrences for `revision`. Never fails the write
+    /// that called it: if the job is lost, the reconciler finds the stale event.
+    pub async fn enqueue_generation(&self, event_id: Uuid, revision: i64) {
+        if let Err(error) = self.push(GenerateOccurrences { event_id, revision }).await {
+            tracing::warn!(%event_id, revision, %error, "cannot enqueue occurrence generation; the reconciler will pick the event up");
+        }
+    }
+
+    async fn push(&self, job: GenerateOccurrences) -> Result<(), QueueError> {
+        // The backend retries inline (see the worker); its own re-runs stop at the same count.
+        let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS).build();
+        let pushed = async {
+            match self {
+                Jobs::Local { storage, .. } => Ok(storage.clone().push_task(task).await?),
+                Jobs::Redis(storage) => Ok(storage.clone().push_task(task).await?),
+            }
+        };
+        tokio::time::timeout(PUSH_TIMEOUT, pushed)
+            .await
+            .map_err(|_| QueueError::Timeout(PUSH_TIMEOUT))?
+    }
+
+    /// Jobs not yet finished: queued, or taken by `worker` and not yet acknowledged.
+    pub async fn outstanding(&self, worker: &WorkerContext) -> Result<usize, QueueError> {
+        match self {
+            Jobs::Local { storage, .. } => {
+                let statistics = storage.fetch_by_queue().await?;
+                Ok(statistics
+                    .iter()
+                    .find(|statistic| statistic.title == "ACTIVE_JOBS")
+                    .and_then(|statistic| statistic.value.parse::<f64>().ok())
+                    .map_or(0, |active| active as usize))
+            }
+            Jobs::Redis(storage) => {
+                let config = storage.get_config();
+                let mut connection = storage.clone().get_connection().clone();
+                // apalis-redis schedules every push (at "now" at the earliest); a worker's fetch
+                // moves due jobs to the active list, then to its in-flight set until acknowledged.
+                let (scheduled, active, taken): (usize, usize, usize) = redis::pipe()
+                    .zcard(config.scheduled_jobs_set())
+                    .llen(config.active_jobs_list())
+                    .scard(config.inflight_set_for(worker))
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(scheduled + active + taken)
+            }
+        }
+    }
+
+    /// Answers whether the queue takes commands (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        let ping = async {
+            match self {
+                Jobs::Local { storage, .. } => {
+                    sqlx::query("SELECT 1")
+                        .execute(storage.pool())
+                        .await
+                        .map_err(apalis_sqlite::Error::from)?;
+                    Ok(())
+                }
+                Jobs::Redis(storage) => {
+                    let mut connection = storage.clone().get_connection().clone();
+                    redis::cmd("PING")
+                        .query_async::<String>(&mut connection)
+                        .await?;
+                    Ok(())
+                }
+            }
+        };
+        tokio::time::timeout(PUSH_TIMEOUT, ping)
+            .await
+            .map_err(|_| QueueError::Timeout(PUSH_TIMEOUT))?
+    }
+
+    /// Forgets finished jobs, so the queue does not grow with the history of every write.
+    pub async fn forget_finished(&self) -> Result<usize, QueueError> {
+        match self {
+            Jobs::Local { storage, .. } => Ok(storage.clone().vacuum().await?),
+            Jobs::Redis(storage) => Ok(storage.clone().vacuum().await?),
+        }
+    }
+}
+
+fn redis_storage(
+    connection: ConnectionManager,
+    namespace: &str,
+) -> RedisStorage<GenerateOccurrences> {
+    let config = apalis_redis::Config::default().queue(format!("{namespace}:{QUEUE}"));
+    RedisStorage::new(connection).with_config(config)
+}

@@ -1,0 +1,232 @@
+//! The worker: an apalis worker over the queue that runs generation jobs, restarted when its broker
+//! goes away, beside a loop that reconciles stale events and forgets finished jobs.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::prelude::{
+    AbortError, Attempt, BackendExt, BoxDynError, Data, Event, EventListenerExt, RetryPolicy,
+    Strategy, WorkerBuilder, WorkerBuilderExt, WorkerContext, WorkerError,
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE};
+use crate::events::{self, Generation, GenerationError};
+use crate::storage::generation_failures::{self, GenerationFailure};
+
+/// Between polls of Redis; the local queue is woken by each insert and polled as a fallback.
+const REDIS_POLL: Duration = Duration::from_millis(100);
+const LOCAL_POLL: Duration = Duration::from_secs(5);
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(200);
+const LONGEST_RETRY_DELAY: Duration = Duration::from_secs(5);
+const RESTART_DELAYS: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(30));
+/// A worker that ran this long was healthy: its next restart starts again from the short delay.
+const HEALTHY_RUN: Duration = Duration::from_secs(60);
+const RECONCILE_PERIOD: Duration = Duration::from_secs(15);
+const FORGET_FINISHED_PERIOD: Duration = Duration::from_secs(3600);
+/// How often [`run_until_idle`] looks at the queue, and how long it waits at most.
+const IDLE_CHECK: Duration = Duration::from_millis(5);
+const IDLE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs jobs until `shutdown`, reconciling stale events and forgetting finished jobs meanwhile.
+/// A worker whose broker fails is started again with a growing delay.
+pub async fn run_worker(jobs: Jobs, context: JobContext, shutdown: CancellationToken) {
+    let maintenance = tokio::spawn(maintain(jobs.clone(), context.clone(), shutdown.clone()));
+    let mut delay = RESTART_DELAYS.0;
+    let finished = Arc::new(AtomicUsize::new(0));
+    loop {
+        let started = Instant::now();
+        let stop = shutdown.clone().cancelled_owned();
+        let outcome = run_apalis(&jobs, context.clone(), finished.clone(), |_| async {
+            stop.await;
+            Ok::<(), Infallible>(())
+        })
+        .await;
+        if shutdown.is_cancelled() {
+            break;
+        }
+        match outcome {
+            Ok(()) => tracing::warn!("the job worker stopped: its queue went away"),
+            Err(error) => tracing::warn!(%error, "the job worker failed"),
+        }
+        if started.elapsed() > HEALTHY_RUN {
+            delay = RESTART_DELAYS.0;
+        }
+        tracing::info!(?delay, "restarting the job worker");
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep(delay) => delay = (delay * 2).min(RESTART_DELAYS.1),
+        }
+    }
+    let _ = maintenance.await;
+}
+
+/// Runs every queued job to completion, then stops; returns how many jobs finished (done or
+/// failed). For tests, and for running a queue to empty from the command line.
+pub async fn run_until_idle(jobs: &Jobs, context: JobContext) -> Result<usize, QueueError> {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let idle_jobs = jobs.clone();
+    let outcome = run_apalis(jobs, context, finished.clone(), move |worker| async move {
+        let deadline = Instant::now() + IDLE_DEADLINE;
+        loop {
+            let outstanding = idle_jobs.outstanding(&worker).await?;
+            if outstanding == 0 && worker.task_count() == 0 {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(QueueError::Timeout(IDLE_DEADLINE));
+            }
+            tokio::time::sleep(IDLE_CHECK).await;
+        }
+    })
+    .await;
+    match outcome {
+        Ok(()) => Ok(finished.load(Ordering::SeqCst)),
+        Err(RunError::Stop(error)) => Err(error),
+        Err(RunError::Worker(error)) => Err(QueueError::Push(error.to_string())),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RunError<E> {
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Stop(E),
+}
+
+/// Runs one apalis worker over the queue until `stop` (given the worker's context) resolves, then
+/// lets the jobs in hand finish. Ends early if the worker ends on its own (its broker failed).
+async fn run_apalis<Stop, StopFuture, E>(
+    jobs: &Jobs,
+    context: JobContext,
+    finished: Arc<AtomicUsize>,
+    stop: Stop,
+) -> Result<(), RunError<E>>
+where
+    Stop: FnOnce(WorkerContext) -> StopFuture,
+    StopFuture: Future<Output = Result<(), E>>,
+{
+    // Names are unique per run: Redis refuses a second registration under a live name.
+    let worker = WorkerContext::new(&format!("almanac-{}", Uuid::now_v7().simple()));
+    let concurrency = context.concurrency.max(1);
+    macro_rules! run_on {
+        ($backend:expr) => {{
+            let run = WorkerBuilder::new(worker.clone())
+                .backend($backend)
+                .concurrency(concurrency)
+                .retry(RetryPolicy::retries(MAX_ATTEMPTS - 1).with_backoff(backoff()))
+                .data(context)
+                .on_event(move |worker, event| log_event(worker, event, &finished))
+                .build(generate)
+                .run();
+            tokio::pin!(run);
+            let stop = stop(worker.clone());
+            tokio::select! {
+                ended = &mut run => return Ok(ended?),
+                stopped = stop => stopped.map_err(RunError::Stop)?,
+            }
+            if let Err(error) = worker.stop() {
+                tracing::debug!(%error, "the job worker was already stopping");
+            }
+            Ok(run.await?)
+        }};
+    }
+    match jobs {
+        Jobs::Local { storage, inserted } => {
+            let strategy = Strategy::new()
+                .stream(inserted.clone())
+                .interval(LOCAL_POLL);
+            run_on!(storage.clone().poll_with_strategy(strategy))
+        }
+        Jobs::Redis(storage) => run_on!(storage.clone().poll_with_interval(REDIS_POLL)),
+    }
+}
+
+fn backoff() -> <ExponentialBackoffMaker as MakeBackoff>::Backoff {
+    ExponentialBackoffMaker::new(
+        FIRST_RETRY_DELAY,
+        LONGEST_RETRY_DELAY,
+        0.5,
+        HasherRng::default(),
+    )
+    .map(|mut maker| maker.make_backoff())
+    .unwrap_or_else(|_| unreachable!("the delays are constants with min < max"))
+}
+
+fn log_event(worker: &WorkerContext, event: &Event, finished: &AtomicUsize) {
+    match event {
+        Event::Success(_) => {
+            finished.fetch_add(1, Ordering::SeqCst);
+        }
+        Event::Error(error) => {
+            finished.fetch_add(1, Ordering::SeqCst);
+            tracing::warn!(worker = worker.name(), %error, "a generation job failed");
+        }
+        _ => {}
+    }
+}
+
+/// The job: generates the event's current occurrences. A failure is recorded for admins; a series
+/// that cannot be expanded is given up at once, anything else is retried.
+async fn generate(
+    job: GenerateOccurrences,
+    context: Data<JobContext>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let event_id = job.event_id;
+    match events::generate_occurrences(&context.db, context.limits, event_id).await {
+        Ok(Generation::Stored { occurrences }) => {
+            tracing::debug!(%event_id, occurrences, "occurrences generated");
+            Ok(())
+        }
+        Ok(Generation::Skipped) => Ok(()),
+        Err(error) => {
+            let permanent = matches!(error, GenerationError::InvalidSeries(_));
+            let failure = GenerationFailure {
+                event_id,
+                revision: job.revision,
+                attempts: i64::try_from(attempt.current()).unwrap_or(i64::MAX),
+                error: error.to_string(),
+                permanent,
+            };
+            if let Err(record_error) =
+                generation_failures::record_failure(&context.db, &failure).await
+            {
+                tracing::warn!(%event_id, %record_error, "cannot record a failed generation");
+            }
+            if permanent {
+                Err(AbortError::new(error).into())
+            } else {
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), and forgets finished jobs
+/// hourly, until `shutdown`.
+async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) {
+    let mut reconcile = tokio::time::interval(RECONCILE_PERIOD);
+    let mut forget = tokio::time::interval(FORGET_FINISHED_PERIOD);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = reconcile.tick() => {
+                if let Err(error) = super::reconcile_stale(&context.db, &jobs, RECONCILE_GRACE).await {
+                    tracing::warn!(%error, "reconciler failed; will retry");
+                }
+            }
+            _ = forget.tick() => match jobs.forget_finished().await {
+                Ok(forgotten) => tracing::debug!(forgotten, "finished jobs forgotten"),
+                Err(error) => tracing::warn!(%error, "cannot forget finished jobs; will retry"),
+            },
+        }
+    }
+}

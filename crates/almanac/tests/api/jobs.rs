@@ -1,0 +1,200 @@
+//! Background generation beyond the happy path: failures recorded for admins, a Redis outage that
+//! loses jobs, an unreachable queue reported by `/readyz`, and the calendar's range query served
+//! by its index.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use almanac::events::SeriesLimits;
+use almanac::jobs::{JobContext, reconcile_stale, run_until_idle};
+use almanac::storage::events::Page;
+use almanac::storage::generation_failures::list_failures;
+use almanac::storage::occurrences::{OccurrenceFilter, explain_list_occurrences};
+use almanac::storage::users::find_user_by_email_key;
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{Backend, TestApp};
+
+const ALL: Page = Page {
+    limit: 100,
+    offset: 0,
+};
+
+fn daily(count: u32) -> Value {
+    json!({
+        "title": "Stretch",
+        "start_date": "2026-03-02T07:00:00Z",
+        "end_date": "2026-03-02T07:10:00Z",
+        "recurrence": {"frequency": "daily", "count": count},
+    })
+}
+
+async fn create(app: &TestApp, access: &str, body: &Value) -> String {
+    let created = app
+        .call(Method::POST, "/api/v1/events/", Some(body), access)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    created.string("id")
+}
+
+on_both_backends! {
+    async fn a_series_the_worker_cannot_expand_is_recorded_and_not_retried(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let id = create(&app, &access, &daily(10)).await;
+        let path = format!("/api/v1/events/{id}/");
+
+        // A worker configured with a lower limit than the web process that accepted the series.
+        let strict = JobContext {
+            limits: SeriesLimits { max_occurrences: 5 },
+            ..app.state.job_context(1)
+        };
+        assert_eq!(run_until_idle(&app.state.jobs, strict).await.expect("drains"), 1);
+
+        let failures = list_failures(&app.state.db, ALL).await.expect("listed");
+        assert_eq!(failures.len(), 1);
+        let failure = &failures[0];
+        assert_eq!(failure.event_id.to_string(), id);
+        assert_eq!((failure.event_title.as_str(), failure.owner_email.as_str()), ("Stretch", "ada@example.com"));
+        assert!(failure.permanent);
+        assert_eq!(failure.attempts, 1, "a series that cannot be expanded is not retried");
+        assert!(failure.error.contains("more than 5 occurrences"), "{}", failure.error);
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
+        assert_eq!(
+            reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles"),
+            0,
+            "the reconciler leaves a revision that failed for good alone"
+        );
+
+        // Editing the event makes a new revision, which generates and clears the failure.
+        app.call(Method::PATCH, &path, Some(&json!({"recurrence": {"frequency": "daily", "count": 3}})), &access).await;
+        app.run_pending_jobs().await;
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "ready");
+        assert!(list_failures(&app.state.db, ALL).await.expect("listed").is_empty());
+    }
+
+    async fn the_month_window_query_is_served_by_the_owner_start_index(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        create(&app, &access, &daily(3000)).await;
+        let (other, _) = app.signed_up("grace@example.com").await;
+        create(&app, &access, &daily(500)).await;
+        create(&app, &other, &daily(500)).await;
+        app.run_pending_jobs().await;
+        if let almanac::storage::Db::Postgres(pool) = &app.state.db {
+            sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
+        }
+
+        let owner = find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
+        let march = OccurrenceFilter {
+            from: Some("2026-03-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().expect("valid").into()),
+            to: Some("2026-04-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().expect("valid").into()),
+            event_id: None,
+        };
+        let plan = explain_list_occurrences(&app.state.db, owner.id, march, ALL).await.expect("explained");
+        assert!(plan.contains("occurrences_owner_start"), "{plan}");
+        assert!(!plan.contains("SCAN o") && !plan.contains("Seq Scan on occurrences"), "{plan}");
+    }
+}
+
+/// A Redis server of the test's own, on a free port, that the test can stop and start again.
+struct OwnRedis {
+    port: u16,
+    server: Option<Child>,
+}
+
+impl OwnRedis {
+    fn start() -> OwnRedis {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = OwnRedis { port, server: None };
+        redis.restart();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn restart(&mut self) {
+        let server = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (apt-get install redis-server)");
+        self.server = Some(server);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn while_redis_is_down_writes_succeed_and_occurrences_follow_once_it_is_back() {
+    let mut redis = OwnRedis::start();
+    let url = redis.url();
+    let app = TestApp::spawn_with(Backend::Sqlite, &["--redis-url", &url]).await;
+    let (access, _) = app.signed_up("ada@example.com").await;
+    assert_eq!(app.get("/readyz", None).await.status, StatusCode::OK);
+
+    redis.stop();
+    let id = create(&app, &access, &daily(7)).await;
+    let path = format!("/api/v1/events/{id}/");
+    assert_eq!(
+        app.get(&path, Some(&access)).await.body["occurrences_status"],
+        "pending"
+    );
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["detail"], "Service unavailable: job queue.");
+
+    // Redis comes back empty: the job is gone, and the reconciler finds the stale event.
+    redis.restart();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.state.jobs.ping().await.is_err() {
+        assert!(Instant::now() < deadline, "the queue did not reconnect");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        app.run_pending_jobs().await,
+        0,
+        "the job was lost with Redis"
+    );
+    let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO)
+        .await
+        .expect("reconciles");
+    assert_eq!(enqueued, 1);
+    assert_eq!(app.run_pending_jobs().await, 1);
+    assert_eq!(
+        app.get(&path, Some(&access)).await.body["occurrences_status"],
+        "ready"
+    );
+    let occurrences = app
+        .get(
+            &format!("/api/v1/event-occurrences/?event={id}"),
+            Some(&access),
+        )
+        .await;
+    assert_eq!(occurrences.body.as_array().map(Vec::len), Some(7));
+}

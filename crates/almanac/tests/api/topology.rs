@@ -1,0 +1,209 @@
+//! The production topology with real processes: `almanac serve` on PostgreSQL queuing jobs in
+//! Redis without running them, and separate `almanac worker` processes that do.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, PASSWORD, TestDatabase, redis_url};
+
+const SECRET_KEY: &str = "topology-test-secret-key-long-enough-for-hs256";
+
+/// A running `almanac` process, killed if the test ends early.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn almanac(database: &TestDatabase, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_almanac"));
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(database.data_dir.path())
+        .env("DATABASE_URL", database.url.as_deref().expect("postgres"))
+        .env("REDIS_URL", redis_url())
+        .env(
+            "ALMANAC_REDIS_NAMESPACE",
+            database.redis_namespace.as_deref().expect("namespace"),
+        )
+        .env("RUST_LOG", "warn");
+    command
+}
+
+/// Starts `almanac serve` on a free port and returns its address, read from what it prints.
+fn serve(database: &TestDatabase) -> (Process, SocketAddr) {
+    let mut child = almanac(database, &["serve", "--bind", "127.0.0.1:0"])
+        .env("ALMANAC_SECRET_KEY", SECRET_KEY)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("almanac serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("serve prints its address");
+    let address = line
+        .trim()
+        .strip_prefix("Almanac is serving on http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .and_then(|address| address.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    (Process(child), address)
+}
+
+/// One HTTP/1.1 request with a JSON body; returns the status and the JSON answer.
+fn call(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(address).expect("server accepts connections");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let status = response
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let json = response
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null);
+    (status, json)
+}
+
+fn status_of(address: SocketAddr, token: &str, id: &str) -> String {
+    let (_, event) = call(
+        address,
+        "GET",
+        &format!("/api/v1/events/{id}/"),
+        Some(token),
+        None,
+    );
+    event["occurrences_status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn create_series(address: SocketAddr, token: &str, title: &str) -> String {
+    let body = json!({
+        "title": title,
+        "start_date": "2026-03-02T09:00:00",
+        "end_date": "2026-03-02T10:00:00",
+        "timezone": "Europe/Berlin",
+        "recurrence": {"frequency": "weekly", "count": 10},
+    });
+    let (status, event) = call(address, "POST", "/api/v1/events/", Some(token), Some(&body));
+    assert_eq!(status, 201, "{event}");
+    event["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn serve_queues_jobs_in_redis_and_separate_workers_run_them() {
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let migrated = almanac(&database, &["migrate"])
+        .output()
+        .expect("almanac runs");
+    assert!(migrated.status.success(), "{migrated:?}");
+    let (_server, address) = serve(&database);
+
+    let credentials = json!({"email": "ada@example.com", "password": PASSWORD});
+    assert_eq!(
+        call(
+            address,
+            "POST",
+            "/api/v1/users/register/",
+            None,
+            Some(&credentials)
+        )
+        .0,
+        201
+    );
+    let (_, tokens) = call(
+        address,
+        "POST",
+        "/api/v1/users/login/",
+        None,
+        Some(&credentials),
+    );
+    let token = tokens["access"].as_str().expect("access token");
+
+    // No worker anywhere: the series waits, pending.
+    let first = create_series(address, token, "Planning");
+    assert_eq!(status_of(address, token, &first), "pending");
+
+    // A one-shot worker runs what is queued and exits.
+    let drained = almanac(&database, &["worker", "--until-idle"])
+        .output()
+        .expect("almanac worker runs");
+    assert!(drained.status.success(), "{drained:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&drained.stdout).trim(),
+        "1 job(s) run; the queue is empty."
+    );
+    assert_eq!(status_of(address, token, &first), "ready");
+
+    // Long-running workers pick up new jobs as they come, and stop cleanly on SIGTERM.
+    let workers: Vec<Process> = (0..2)
+        .map(|_| {
+            Process(
+                almanac(&database, &["worker"])
+                    .spawn()
+                    .expect("almanac worker starts"),
+            )
+        })
+        .collect();
+    let second = create_series(address, token, "Review");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while status_of(address, token, &second) != "ready" {
+        assert!(
+            Instant::now() < deadline,
+            "the workers did not generate the series"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, occurrences) = call(
+        address,
+        "GET",
+        &format!("/api/v1/event-occurrences/?event={second}"),
+        Some(token),
+        None,
+    );
+    assert_eq!(
+        occurrences.as_array().map(Vec::len),
+        Some(10),
+        "no duplicates from two workers"
+    );
+
+    for mut worker in workers {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &worker.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(terminated.success());
+        let exit = worker.0.wait().expect("worker exits");
+        assert!(
+            exit.success(),
+            "a worker stopped on SIGTERM exits cleanly: {exit:?}"
+        );
+    }
+}
