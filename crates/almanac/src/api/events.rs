@@ -44,10 +44,10 @@ impl From<&Recurrence> for RecurrenceBody {
         RecurrenceBody {
             id: recurrence.id,
             event: recurrence.event_id,
-            frequency: recurrence.frequency.clone(),
-            interval: recurrence.interval,
-            end_date: recurrence.until.map(|until| until.as_datetime()),
-            count: recurrence.count,
+            frequency: recurrence.rule.frequency.clone(),
+            interval: recurrence.rule.interval,
+            end_date: recurrence.rule.until.map(|until| until.as_datetime()),
+            count: recurrence.rule.count,
         }
     }
 }
@@ -261,16 +261,7 @@ async fn put_event(
     Path(event_id): Path<String>,
     ValidJson(FullEvent(input)): ValidJson<FullEvent>,
 ) -> Result<Json<EventBody>, ApiError> {
-    let event = events::update_event(
-        &state.db,
-        &state.jobs,
-        state.limits,
-        user.id,
-        parse_id(&event_id)?,
-        input,
-    )
-    .await?;
-    Ok(Json(event.into()))
+    update(&state, user.id, &event_id, input).await
 }
 
 /// Update some fields of an event.
@@ -283,12 +274,22 @@ async fn patch_event(
     Path(event_id): Path<String>,
     ValidJson(PartialEvent(input)): ValidJson<PartialEvent>,
 ) -> Result<Json<EventBody>, ApiError> {
+    update(&state, user.id, &event_id, input).await
+}
+
+/// PUT and PATCH: they differ only in which fields the body must have.
+async fn update(
+    state: &AppState,
+    owner_id: Uuid,
+    event_id: &str,
+    input: EventInput,
+) -> Result<Json<EventBody>, ApiError> {
     let event = events::update_event(
         &state.db,
         &state.jobs,
         state.limits,
-        user.id,
-        parse_id(&event_id)?,
+        owner_id,
+        parse_id(event_id)?,
         input,
     )
     .await?;

@@ -42,9 +42,62 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The error responses every operation can give, documented once: 401 wherever a token is required,
+/// and 413/415 wherever a JSON body is read.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str| {
+            utoipa::openapi::ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    utoipa::openapi::Content::new(Some(utoipa::openapi::Ref::from_schema_name(
+                        "ErrorBody",
+                    ))),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.security.is_some() {
+                    responses.entry("401".to_owned()).or_insert_with(|| {
+                        error("Missing, invalid or expired access token").into()
+                    });
+                }
+                if operation.request_body.is_some() {
+                    responses
+                        .entry("413".to_owned())
+                        .or_insert_with(|| error("The body is larger than 1 MiB").into());
+                    responses
+                        .entry("415".to_owned())
+                        .or_insert_with(|| error("The body is not JSON").into());
+                }
+            }
+        }
+    }
+}
+
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    routes_with_document().1
+}
+
+/// The routes, and their document completed with the responses they share (which exist only
+/// once every route is in).
+fn routes_with_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = routes().split_for_parts();
+    CommonResponses.modify(&mut openapi);
+    (router, openapi)
 }
 
 fn routes() -> OpenApiRouter<AppState> {
@@ -61,7 +114,7 @@ fn routes() -> OpenApiRouter<AppState> {
 
 /// Every route of the service, with unknown paths answered by a JSON 404.
 pub fn router(state: AppState) -> Router {
-    let (router, openapi) = routes().split_for_parts();
+    let (router, openapi) = routes_with_document();
     router
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(|| async { ApiError::NotFound })

@@ -80,7 +80,7 @@ pub async fn update_event(
     let schedule_changed = fields.start != current.start
         || fields.end != current.end
         || fields.timezone != current.timezone
-        || fields.rule != current.recurrence.as_ref().map(rule_fields);
+        || fields.rule.as_ref() != current.recurrence.as_ref().map(|r| &r.rule);
     let event = events::update_event(db, owner_id, id, &fields, schedule_changed)
         .await?
         .ok_or(EventError::NotFound)?;
@@ -142,15 +142,6 @@ pub async fn delete_recurrence(
         .map(|_| ())
 }
 
-fn rule_fields(recurrence: &events::Recurrence) -> RuleFields {
-    RuleFields {
-        frequency: recurrence.frequency.clone(),
-        interval: recurrence.interval,
-        count: recurrence.count,
-        until: recurrence.until,
-    }
-}
-
 /// Merges the input over the current event (if any) and validates the result as a whole series.
 fn resolve(
     current: Option<&Event>,
@@ -207,8 +198,7 @@ fn resolve(
         None => current
             .and_then(|event| event.recurrence.as_ref())
             .and_then(|recurrence| {
-                let fields = rule_fields(recurrence);
-                engine_rule(&fields).map(|rule| (rule, fields))
+                engine_rule(&recurrence.rule).map(|rule| (rule, recurrence.rule.clone()))
             }),
     };
     errors.clone().into_result().map_err(EventError::Invalid)?;
@@ -408,7 +398,7 @@ pub async fn generate_occurrences(
     let zone = recurrence::time_zone(&event.timezone)
         .map_err(|error| GenerationError::InvalidSeries(error.to_string()))?;
     let rule = match &event.recurrence {
-        Some(recurrence) => Some(engine_rule(&rule_fields(recurrence)).ok_or_else(|| {
+        Some(recurrence) => Some(engine_rule(&recurrence.rule).ok_or_else(|| {
             GenerationError::InvalidSeries("the stored recurrence rule is invalid".to_owned())
         })?),
         None => None,

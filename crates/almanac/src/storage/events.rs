@@ -5,14 +5,12 @@ use uuid::Uuid;
 
 use super::{Db, StorageError, Timestamp, on_pool};
 
+/// A stored recurrence rule: the rule as written, with its own id and its event's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recurrence {
     pub id: Uuid,
     pub event_id: Uuid,
-    pub frequency: String,
-    pub interval: i32,
-    pub count: Option<i32>,
-    pub until: Option<Timestamp>,
+    pub rule: RuleFields,
 }
 
 #[derive(Debug, Clone)]
@@ -84,10 +82,12 @@ impl From<EventRow> for Event {
             (Some(id), Some(frequency), Some(interval)) => Some(Recurrence {
                 id,
                 event_id: row.id,
-                frequency,
-                interval,
-                count: row.count,
-                until: row.until,
+                rule: RuleFields {
+                    frequency,
+                    interval,
+                    count: row.count,
+                    until: row.until,
+                },
             }),
             _ => None,
         };

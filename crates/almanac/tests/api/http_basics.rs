@@ -127,6 +127,30 @@ on_both_backends! {
         assert_eq!(response.body["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     }
 
+    async fn the_openapi_document_describes_every_endpoint_and_its_errors(backend) {
+        let app = TestApp::spawn(backend).await;
+        let paths = app.get("/api/openapi.json", None).await.body["paths"].clone();
+        let operations = [
+            ("/api/v1/events/", "get"), ("/api/v1/events/", "post"),
+            ("/api/v1/events/{event_id}/", "get"), ("/api/v1/events/{event_id}/", "put"),
+            ("/api/v1/events/{event_id}/", "patch"), ("/api/v1/events/{event_id}/", "delete"),
+            ("/api/v1/recurrences/", "get"), ("/api/v1/recurrences/{recurrence_id}/", "get"),
+            ("/api/v1/recurrences/{recurrence_id}/", "put"), ("/api/v1/recurrences/{recurrence_id}/", "delete"),
+            ("/api/v1/event-occurrences/", "get"), ("/api/v1/event-occurrences/{occurrence_id}/", "get"),
+        ];
+        for (path, method) in operations {
+            let responses = &paths[path][method]["responses"];
+            assert!(responses["401"].is_object(), "{method} {path} documents 401: {responses}");
+            if method == "post" || method == "put" || method == "patch" {
+                for status in ["400", "413", "415"] {
+                    assert!(responses[status].is_object(), "{method} {path} documents {status}");
+                }
+            }
+        }
+        assert!(paths["/api/v1/users/login/"]["post"]["responses"]["401"].is_object());
+        assert!(paths["/api/v1/users/register/"]["post"]["responses"]["401"].is_null(), "no token needed to register");
+    }
+
     async fn the_interactive_docs_are_served_locally(backend) {
         let app = TestApp::spawn(backend).await;
         let page = app.get("/api/docs/", None).await;
