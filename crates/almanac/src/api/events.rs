@@ -63,7 +63,8 @@ pub struct EventBody {
     #[schema(example = "Europe/Berlin")]
     pub timezone: String,
     pub recurrence: Option<RecurrenceBody>,
-    /// `pending` until the occurrences of this version of the event are generated, then `ready`.
+    /// `pending` until the occurrences of this version of the event are generated, then `ready`;
+    /// `failed` if they cannot be (the error is shown to admins).
     #[schema(example = "ready")]
     pub occurrences_status: &'static str,
     pub created_at: DateTime<Utc>,
@@ -75,6 +76,8 @@ impl From<Event> for EventBody {
         EventBody {
             occurrences_status: if event.occurrences_ready() {
                 "ready"
+            } else if event.generation_failed {
+                "failed"
             } else {
                 "pending"
             },

@@ -25,6 +25,8 @@ pub struct Event {
     pub recurrence: Option<Recurrence>,
     pub revision: i64,
     pub occurrences_revision: i64,
+    /// The current revision failed to generate for good (see `generation_failures`).
+    pub generation_failed: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -67,6 +69,7 @@ struct EventRow {
     timezone: String,
     revision: i64,
     occurrences_revision: i64,
+    generation_failed: bool,
     created_at: Timestamp,
     updated_at: Timestamp,
     recurrence_id: Option<Uuid>,
@@ -102,6 +105,7 @@ impl From<EventRow> for Event {
             recurrence,
             revision: row.revision,
             occurrences_revision: row.occurrences_revision,
+            generation_failed: row.generation_failed,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -113,8 +117,10 @@ macro_rules! select_events {
         concat!(
             "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.timezone, ",
             "e.revision, e.occurrences_revision, e.created_at, e.updated_at, ",
+            "f.event_id IS NOT NULL AS generation_failed, ",
             "r.id AS recurrence_id, r.frequency, r.repeat_interval, r.count, r.until ",
             "FROM events e LEFT JOIN recurrences r ON r.event_id = e.id ",
+            "LEFT JOIN generation_failures f ON f.event_id = e.id AND f.revision = e.revision AND f.permanent ",
             $where_and_rest
         )
     };

@@ -62,7 +62,7 @@ on_both_backends! {
         assert!(failure.permanent);
         assert_eq!(failure.attempts, 1, "a series that cannot be expanded is not retried");
         assert!(failure.error.contains("more than 5 occurrences"), "{}", failure.error);
-        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "failed");
         assert_eq!(
             reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles"),
             0,

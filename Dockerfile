@@ -1,0 +1,15 @@
+# Almanac in a container: one image for `serve`, `worker`, `migrate` and `createsuperuser`.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked && cp target/release/almanac /usr/local/bin/almanac
+
+FROM debian:bookworm-slim
+RUN useradd --system --create-home --home-dir /var/lib/almanac almanac
+COPY --from=build /usr/local/bin/almanac /usr/local/bin/almanac
+USER almanac
+ENV ALMANAC_BIND=0.0.0.0:8000 \
+    ALMANAC_DATA_DIR=/var/lib/almanac
+EXPOSE 8000
+ENTRYPOINT ["almanac"]
+CMD ["serve"]
