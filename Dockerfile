@@ -1,5 +1,7 @@
 # Almanac in a container: one image for `serve`, `worker`, `migrate` and `createsuperuser`.
 FROM rust:1-bookworm AS build
+# npm installs the calendar's JavaScript during the build (crates/almanac/build.rs).
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked && cp target/release/almanac /usr/local/bin/almanac

@@ -18,7 +18,7 @@ use crate::config::{HttpSettings, ServeConfig};
 use crate::events::SeriesLimits;
 use crate::jobs::{self, JobContext, Jobs};
 use crate::storage::{DatabaseTarget, Db, PoolSettings};
-use crate::{api, http};
+use crate::{api, http, web};
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -39,7 +39,12 @@ impl AppState {
             auth.refresh_token_lifetime,
         );
         AppState {
-            accounts: Accounts::new(db.clone(), tokens, auth.login_throttle.clone()),
+            accounts: Accounts::new(
+                db.clone(),
+                tokens,
+                auth.login_throttle.clone(),
+                auth.session_lifetime,
+            ),
             db,
             jobs,
             limits: config.limits,
@@ -52,14 +57,25 @@ impl AppState {
 pub type App = MapRequest<Router, fn(Request) -> Request>;
 
 pub fn build_app(state: AppState, settings: &HttpSettings) -> App {
-    let router = http::with_middleware(api::router(state), settings);
-    MapRequestLayer::new(add_api_trailing_slash as fn(Request) -> Request).layer(router)
+    let routes = api::router()
+        .merge(web::router())
+        .fallback(web::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(web::security_headers));
+    let router = http::with_middleware(routes, settings);
+    MapRequestLayer::new(add_trailing_slash as fn(Request) -> Request).layer(router)
 }
 
-/// The seed's API paths end in `/`; clients that leave it off reach the same endpoint.
-fn add_api_trailing_slash(mut request: Request) -> Request {
+/// The seed's API paths and the pages end in `/`; clients that leave it off reach the same
+/// endpoint. Files (`/static/…`) and the probes keep their exact paths.
+fn add_trailing_slash(mut request: Request) -> Request {
     let path = request.uri().path();
-    if path.starts_with("/api/v1/") && !path.ends_with('/') {
+    let exact = path.starts_with("/static/")
+        || path.starts_with("/api/docs")
+        || path == "/api/openapi.json"
+        || path == "/healthz"
+        || path == "/readyz";
+    if !exact && !path.ends_with('/') {
         let path_and_query = match request.uri().query() {
             Some(query) => format!("{path}/?{query}"),
             None => format!("{path}/"),

@@ -150,6 +150,10 @@ pub struct AuthArgs {
     #[arg(long, env = "ALMANAC_REFRESH_TOKEN_LIFETIME", default_value = "7days", value_parser = humantime::parse_duration)]
     pub refresh_token_lifetime: Duration,
 
+    /// How long a browser session lasts after signing in (e.g. 14days).
+    #[arg(long, env = "ALMANAC_SESSION_LIFETIME", default_value = "14days", value_parser = humantime::parse_duration)]
+    pub session_lifetime: Duration,
+
     /// Failed logins allowed per account within the throttle window before answering 429.
     #[arg(long, env = "ALMANAC_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 5)]
     pub login_failures_per_account: u32,
@@ -169,6 +173,7 @@ pub struct AuthSettings {
     pub secret_key: SecretKey,
     pub access_token_lifetime: Duration,
     pub refresh_token_lifetime: Duration,
+    pub session_lifetime: Duration,
     pub login_throttle: LoginThrottle,
 }
 
@@ -185,6 +190,7 @@ impl AuthArgs {
                 self.refresh_token_lifetime,
             ),
             ("ALMANAC_LOGIN_THROTTLE_WINDOW", self.login_throttle_window),
+            ("ALMANAC_SESSION_LIFETIME", self.session_lifetime),
         ] {
             if duration.is_zero() {
                 return Err(ConfigError::ZeroDuration { setting });
@@ -218,6 +224,7 @@ impl AuthArgs {
             secret_key,
             access_token_lifetime: self.access_token_lifetime,
             refresh_token_lifetime: self.refresh_token_lifetime,
+            session_lifetime: self.session_lifetime,
             login_throttle: LoginThrottle {
                 failures_per_account: self.login_failures_per_account,
                 failures_per_address: self.login_failures_per_address,

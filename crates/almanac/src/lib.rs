@@ -1,6 +1,7 @@
 //! Almanac, a self-hosted event manager: the service crate. The tree mirrors the architecture:
-//! `storage` holds all SQL, `accounts` the account rules, `http` the plumbing every route shares,
-//! `api` the REST handlers, `app` the assembly, `config` and `cli` the command line.
+//! `storage` holds all SQL, `accounts` and `events` the rules, `jobs` the background work, `http`
+//! the plumbing every route shares, `api` the REST handlers, `web` the pages, `app` the assembly,
+//! `config` and `cli` the command line.
 
 pub mod accounts;
 pub mod api;
@@ -12,3 +13,4 @@ pub mod http;
 pub mod jobs;
 pub mod storage;
 pub mod validation;
+pub mod web;

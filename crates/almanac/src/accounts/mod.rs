@@ -11,6 +11,7 @@ use std::time::Duration;
 use email_address::EmailAddress;
 use uuid::Uuid;
 
+use crate::storage::sessions::{self, Session};
 use crate::storage::users::{self, EMAIL_UNIQUE, NewUser, User};
 use crate::storage::{Db, StorageError, Timestamp, login_throttle, refresh_tokens};
 use crate::validation::FieldErrors;
@@ -58,11 +59,21 @@ pub struct TokenPair {
 }
 
 /// The account service: storage, token signing and throttling rules together.
+/// A new browser session: the cookie's value (shown once, stored only as a hash) and the token
+/// unsafe requests made with the cookie must carry.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct Accounts {
     db: Db,
     tokens: Arc<TokenIssuer>,
     throttle: LoginThrottle,
+    session_lifetime: Duration,
 }
 
 /// A hash to verify against when the email is unknown, so that a miss costs as much time as a
@@ -71,11 +82,17 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| password::hash_password("almanac-dummy-password").unwrap_or_default());
 
 impl Accounts {
-    pub fn new(db: Db, tokens: TokenIssuer, throttle: LoginThrottle) -> Self {
+    pub fn new(
+        db: Db,
+        tokens: TokenIssuer,
+        throttle: LoginThrottle,
+        session_lifetime: Duration,
+    ) -> Self {
         Accounts {
             db,
             tokens: Arc::new(tokens),
             throttle,
+            session_lifetime,
         }
     }
 
@@ -84,12 +101,64 @@ impl Accounts {
     }
 
     /// Checks credentials and issues a token pair, within the failed-login limits.
+    /// Signs in for the API: a JWT pair.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<TokenPair, AccountError> {
+        let user = self.verify_credentials(email, password, client).await?;
+        self.issue_pair(user.id, Timestamp::now()).await
+    }
+
+    /// Signs in for the browser: a session held in a cookie.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<NewSession, AccountError> {
+        let user = self.verify_credentials(email, password, client).await?;
+        Ok(self.start_session(user.id).await?)
+    }
+
+    /// Opens a browser session for a user who has just proved who they are.
+    pub async fn start_session(&self, user_id: Uuid) -> Result<NewSession, StorageError> {
+        let session = NewSession {
+            token: random_token(),
+            csrf_token: random_token(),
+            expires_at: Timestamp::now() + self.session_lifetime,
+        };
+        sessions::insert_session(
+            &self.db,
+            &session_hash(&session.token),
+            user_id,
+            &session.csrf_token,
+            session.expires_at,
+        )
+        .await?;
+        Ok(session)
+    }
+
+    /// The live session a cookie names, if any.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, StorageError> {
+        sessions::find_session(&self.db, &session_hash(token), Timestamp::now()).await
+    }
+
+    /// Ends the session a cookie names: the cookie is worthless from now on, wherever it is.
+    pub async fn sign_out(&self, token: &str) -> Result<(), StorageError> {
+        sessions::delete_session(&self.db, &session_hash(token)).await
+    }
+
+    /// The active user with these credentials, counting failures against the account and the
+    /// client's address and refusing with 429 once either has failed too often.
+    async fn verify_credentials(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<User, AccountError> {
         let now = Timestamp::now();
         let window_opened_after = now - self.throttle.window;
         let account_key = format!("account:{}", email_key(email.trim()));
@@ -128,7 +197,7 @@ impl Accounts {
         };
         login_throttle::clear_failures(&self.db, &account_key).await?;
         users::record_login(&self.db, user.id, now).await?;
-        self.issue_pair(user.id, now).await
+        Ok(user)
     }
 
     /// Spends a refresh token for a new pair; the spent token is blacklisted.
@@ -192,11 +261,25 @@ impl Accounts {
         let tokens = refresh_tokens::purge_expired_refresh_tokens(&self.db, now).await?;
         let windows =
             login_throttle::purge_closed_windows(&self.db, now - self.throttle.window).await?;
-        Ok(tokens + windows)
+        let sessions = sessions::purge_expired_sessions(&self.db, now).await?;
+        Ok(tokens + windows + sessions)
     }
 }
 
 /// Creates an account after validating the email and the password policy.
+/// 32 random bytes, hex-encoded.
+fn random_token() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+fn session_hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
 pub async fn register(
     db: &Db,
     email: &str,

@@ -14,7 +14,7 @@ use crate::events::{self, EventInput, RuleInput};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{CurrentUser, Fields, FromFields, ValidJson};
 use crate::http::pagination::{PageQuery, link_headers};
-use crate::storage::events::{Event, Recurrence};
+use crate::storage::events::Event;
 use crate::validation::FieldErrors;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,18 +37,24 @@ pub struct RecurrenceBody {
     pub end_date: Option<DateTime<Utc>>,
     /// How many occurrences, the first included.
     pub count: Option<i32>,
+    /// The rule in words, on the event's wall clock.
+    #[schema(example = "Every 2 weeks on Monday, 10 times")]
+    pub summary: String,
 }
 
-impl From<&Recurrence> for RecurrenceBody {
-    fn from(recurrence: &Recurrence) -> Self {
-        RecurrenceBody {
+impl RecurrenceBody {
+    /// The rule of a recurring event; `None` for a one-off.
+    pub fn of(event: &Event) -> Option<Self> {
+        let recurrence = event.recurrence.as_ref()?;
+        Some(RecurrenceBody {
             id: recurrence.id,
             event: recurrence.event_id,
             frequency: recurrence.rule.frequency.clone(),
             interval: recurrence.rule.interval,
             end_date: recurrence.rule.until.map(|until| until.as_datetime()),
             count: recurrence.rule.count,
-        }
+            summary: events::describe_rule(event).unwrap_or_default(),
+        })
     }
 }
 
@@ -59,6 +65,8 @@ pub struct EventBody {
     pub description: String,
     pub start_date: DateTime<Utc>,
     pub end_date: DateTime<Utc>,
+    /// When the series' last occurrence ends (`end_date` for a one-off event).
+    pub series_end_date: DateTime<Utc>,
     /// IANA time zone the series repeats in (wall-clock times are kept across DST).
     #[schema(example = "Europe/Berlin")]
     pub timezone: String,
@@ -74,19 +82,14 @@ pub struct EventBody {
 impl From<Event> for EventBody {
     fn from(event: Event) -> Self {
         EventBody {
-            occurrences_status: if event.occurrences_ready() {
-                "ready"
-            } else if event.generation_failed {
-                "failed"
-            } else {
-                "pending"
-            },
-            recurrence: event.recurrence.as_ref().map(RecurrenceBody::from),
+            occurrences_status: event.occurrences_status(),
+            recurrence: RecurrenceBody::of(&event),
             id: event.id,
             title: event.title,
             description: event.description,
             start_date: event.start.as_datetime(),
             end_date: event.end.as_datetime(),
+            series_end_date: event.series_end.as_datetime(),
             timezone: event.timezone,
             created_at: event.created_at.as_datetime(),
             updated_at: event.updated_at.as_datetime(),

@@ -14,7 +14,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::app::AppState;
-use crate::http::error::ApiError;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -112,11 +111,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
 }
 
-/// Every route of the service, with unknown paths answered by a JSON 404.
-pub fn router(state: AppState) -> Router {
+/// The API's routes, its OpenAPI document and the interactive documentation.
+pub fn router() -> Router<AppState> {
     let (router, openapi) = routes_with_document();
-    router
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
-        .fallback(|| async { ApiError::NotFound })
-        .with_state(state)
+    router.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
 }

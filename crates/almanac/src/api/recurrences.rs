@@ -30,10 +30,10 @@ async fn list_recurrences(
     OriginalUri(uri): OriginalUri,
 ) -> Result<(HeaderMap, Json<Vec<RecurrenceBody>>), ApiError> {
     let page = query.page()?;
-    let rules = event_storage::list_recurrences(&state.db, user.id, page).await?;
+    let series = event_storage::list_recurring_events(&state.db, user.id, page).await?;
     Ok((
-        link_headers(&uri, page, rules.len()),
-        Json(rules.iter().map(RecurrenceBody::from).collect()),
+        link_headers(&uri, page, series.len()),
+        Json(series.iter().filter_map(RecurrenceBody::of).collect()),
     ))
 }
 
@@ -49,8 +49,9 @@ async fn get_recurrence(
     let event = event_storage::find_event_by_recurrence(&state.db, user.id, parse_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let rule = event.recurrence.as_ref().ok_or(ApiError::NotFound)?;
-    Ok(Json(rule.into()))
+    RecurrenceBody::of(&event)
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }
 
 /// Replace a rule; the series' occurrences are regenerated.
@@ -72,8 +73,9 @@ async fn put_recurrence(
         rule.into(),
     )
     .await?;
-    let rule = event.recurrence.as_ref().ok_or(ApiError::NotFound)?;
-    Ok(Json(rule.into()))
+    RecurrenceBody::of(&event)
+        .map(Json)
+        .ok_or(ApiError::NotFound)
 }
 
 /// Delete a rule: the event becomes a one-off.

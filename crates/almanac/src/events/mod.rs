@@ -207,21 +207,25 @@ fn resolve(
         return Err(EventError::Invalid(errors));
     };
     let engine_rule = rule.as_ref().map(|(rule, _)| rule);
-    if let Err(error) = recurrence::expand(
+    let series = match recurrence::expand(
         to_engine(start),
         to_engine(end),
         &zone,
         engine_rule,
         limits.max_occurrences,
     ) {
-        add_series_error(&mut errors, &error);
-        return Err(EventError::Invalid(errors));
-    }
+        Ok(series) => series,
+        Err(error) => {
+            add_series_error(&mut errors, &error);
+            return Err(EventError::Invalid(errors));
+        }
+    };
     Ok(EventFields {
         title,
         description,
         start,
         end,
+        series_end: series.last().map_or(end, |last| from_engine(last.end)),
         timezone,
         rule: rule.map(|(_, fields)| fields),
     })
@@ -363,6 +367,14 @@ fn to_engine(timestamp: Timestamp) -> recurrence::Timestamp {
 fn from_engine(timestamp: recurrence::Timestamp) -> Timestamp {
     chrono::DateTime::from_timestamp_micros(timestamp.as_microsecond())
         .map_or(Timestamp::MAX, Timestamp::from)
+}
+
+/// The event's rule in words on its own wall clock ("Every 2 weeks on Monday, 10 times"); `None`
+/// for a one-off.
+pub fn describe_rule(event: &Event) -> Option<String> {
+    let rule = engine_rule(&event.recurrence.as_ref()?.rule)?;
+    let zone = recurrence::time_zone(&event.timezone).ok()?;
+    Some(rule.describe(to_engine(event.start), &zone))
 }
 
 /// What a generation run did.

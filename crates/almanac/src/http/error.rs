@@ -30,6 +30,8 @@ pub enum ApiError {
         detail: &'static str,
         code: &'static str,
     },
+    #[error("CSRF token missing or incorrect")]
+    CsrfFailed,
     #[error("not found")]
     NotFound,
     #[error("method {0} not allowed")]
@@ -83,6 +85,7 @@ impl ApiError {
             ApiError::NotAuthenticated | ApiError::AuthenticationFailed { .. } => {
                 StatusCode::UNAUTHORIZED
             }
+            ApiError::CsrfFailed => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -131,6 +134,7 @@ impl IntoResponse for ApiError {
                 code: Some(code),
                 ..ErrorBody::new(detail)
             },
+            ApiError::CsrfFailed => ErrorBody::new("CSRF Failed: CSRF token missing or incorrect."),
             ApiError::MethodNotAllowed(method) => ErrorBody::new(default_detail(status, &method)),
             ApiError::UnsupportedMediaType(media_type) => ErrorBody::new(format!(
                 "Unsupported media type \"{media_type}\" in request."

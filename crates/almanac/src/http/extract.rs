@@ -16,6 +16,7 @@ use crate::storage::users::User;
 use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
 
 use super::error::ApiError;
+use super::session;
 
 /// A JSON object body. An empty body counts as `{}`, so missing fields get field errors.
 #[derive(Debug)]
@@ -208,7 +209,9 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The user a valid `Authorization: Bearer <access token>` belongs to.
+/// The signed-in user: from `Authorization: Bearer <access token>` (API clients), or else from
+/// the browser's session cookie. A request that changes something with the cookie must carry the
+/// session's CSRF token in `X-CSRF-Token`, so that another site cannot make the browser do it.
 #[derive(Debug)]
 pub struct CurrentUser(pub User);
 
@@ -216,10 +219,9 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::NotAuthenticated)?;
+        let Some(header) = parts.headers.get(header::AUTHORIZATION) else {
+            return session_user(parts, state).await.map(CurrentUser);
+        };
         let token = header
             .to_str()
             .ok()
@@ -239,6 +241,26 @@ impl FromRequestParts<AppState> for CurrentUser {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+async fn session_user(parts: &Parts, state: &AppState) -> Result<User, ApiError> {
+    let token = session::session_token(&parts.headers).ok_or(ApiError::NotAuthenticated)?;
+    let session = state
+        .accounts
+        .session(&token)
+        .await?
+        .ok_or(ApiError::NotAuthenticated)?;
+    if !parts.method.is_safe() {
+        let sent = parts
+            .headers
+            .get(session::CSRF_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        if !session::tokens_match(sent, &session.csrf_token) {
+            return Err(ApiError::CsrfFailed);
+        }
+    }
+    Ok(session.user)
 }
 
 /// The client's IP address: the peer, or with trusted proxies the entry of `X-Forwarded-For` that

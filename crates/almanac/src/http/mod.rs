@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod pagination;
 pub mod request_id;
+pub mod session;
 
 use std::any::Any;
 

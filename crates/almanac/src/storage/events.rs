@@ -21,6 +21,8 @@ pub struct Event {
     pub description: String,
     pub start: Timestamp,
     pub end: Timestamp,
+    /// When the last occurrence ends (the event's end for a one-off).
+    pub series_end: Timestamp,
     pub timezone: String,
     pub recurrence: Option<Recurrence>,
     pub revision: i64,
@@ -35,6 +37,17 @@ impl Event {
     /// Whether the stored occurrences were generated from the current version of the event.
     pub fn occurrences_ready(&self) -> bool {
         self.occurrences_revision >= self.revision
+    }
+
+    /// `ready`, `failed` (for good, for this revision) or `pending`, as the API and pages say it.
+    pub fn occurrences_status(&self) -> &'static str {
+        if self.occurrences_ready() {
+            "ready"
+        } else if self.generation_failed {
+            "failed"
+        } else {
+            "pending"
+        }
     }
 }
 
@@ -54,6 +67,8 @@ pub struct EventFields {
     pub description: String,
     pub start: Timestamp,
     pub end: Timestamp,
+    /// When the series' last occurrence ends, as validation expanded it.
+    pub series_end: Timestamp,
     pub timezone: String,
     pub rule: Option<RuleFields>,
 }
@@ -66,6 +81,7 @@ struct EventRow {
     description: String,
     start_at: Timestamp,
     end_at: Timestamp,
+    series_end_at: Timestamp,
     timezone: String,
     revision: i64,
     occurrences_revision: i64,
@@ -101,6 +117,7 @@ impl From<EventRow> for Event {
             description: row.description,
             start: row.start_at,
             end: row.end_at,
+            series_end: row.series_end_at,
             timezone: row.timezone,
             recurrence,
             revision: row.revision,
@@ -114,13 +131,18 @@ impl From<EventRow> for Event {
 
 macro_rules! select_events {
     ($where_and_rest:literal) => {
+        select_events!("", "", $where_and_rest)
+    };
+    ($extra_columns:literal, $extra_joins:literal, $where_and_rest:literal) => {
         concat!(
-            "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.timezone, ",
+            "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.series_end_at, e.timezone, ",
             "e.revision, e.occurrences_revision, e.created_at, e.updated_at, ",
             "f.event_id IS NOT NULL AS generation_failed, ",
-            "r.id AS recurrence_id, r.frequency, r.repeat_interval, r.count, r.until ",
-            "FROM events e LEFT JOIN recurrences r ON r.event_id = e.id ",
+            "r.id AS recurrence_id, r.frequency, r.repeat_interval, r.count, r.until",
+            $extra_columns,
+            " FROM events e LEFT JOIN recurrences r ON r.event_id = e.id ",
             "LEFT JOIN generation_failures f ON f.event_id = e.id AND f.revision = e.revision AND f.permanent ",
+            $extra_joins,
             $where_and_rest
         )
     };
@@ -137,9 +159,9 @@ pub async fn insert_event(
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(
-            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, timezone, \
-             revision, occurrences_revision, revised_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, 0, $8, $8, $8)",
+            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, series_end_at, \
+             timezone, revision, occurrences_revision, revised_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $9, $9)",
         )
         .bind(id)
         .bind(owner_id)
@@ -147,6 +169,7 @@ pub async fn insert_event(
         .bind(&fields.description)
         .bind(fields.start)
         .bind(fields.end)
+        .bind(fields.series_end)
         .bind(&fields.timezone)
         .bind(now)
         .execute(&mut *tx)
@@ -191,6 +214,41 @@ pub async fn list_events(db: &Db, owner_id: Uuid, page: Page) -> Result<Vec<Even
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
+/// An event with its owner's email, for the admin pages.
+#[derive(Debug, Clone)]
+pub struct OwnedEvent {
+    pub event: Event,
+    pub owner_email: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnedEventRow {
+    #[sqlx(flatten)]
+    event: EventRow,
+    owner_email: String,
+}
+
+/// Every user's events, the most recently created first (for the admin pages).
+pub async fn list_all_events(db: &Db, page: Page) -> Result<Vec<OwnedEvent>, StorageError> {
+    const SQL: &str = select_events!(
+        ", u.email AS owner_email",
+        "JOIN users u ON u.id = e.owner_id ",
+        "ORDER BY e.created_at DESC, e.id LIMIT $1 OFFSET $2"
+    );
+    let rows: Vec<OwnedEventRow> = on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(pool)
+        .await?);
+    Ok(rows
+        .into_iter()
+        .map(|row| OwnedEvent {
+            event: row.event.into(),
+            owner_email: row.owner_email,
+        })
+        .collect())
+}
+
 /// Any user's event by id, for background work that is not on a user's behalf.
 pub async fn find_event_by_id(db: &Db, id: Uuid) -> Result<Option<Event>, StorageError> {
     const SQL: &str = select_events!("WHERE e.id = $1");
@@ -214,8 +272,8 @@ pub async fn update_event(
         let mut tx = pool.begin().await?;
         let updated = sqlx::query(
             "UPDATE events SET title = $1, description = $2, start_at = $3, end_at = $4, timezone = $5, \
-             revision = revision + $6, revised_at = CASE WHEN $6 > 0 THEN $7 ELSE revised_at END, updated_at = $7 \
-             WHERE id = $8 AND owner_id = $9",
+             revision = revision + $6, revised_at = CASE WHEN $6 > 0 THEN $7 ELSE revised_at END, updated_at = $7, \
+             series_end_at = $10 WHERE id = $8 AND owner_id = $9",
         )
         .bind(&fields.title)
         .bind(&fields.description)
@@ -226,6 +284,7 @@ pub async fn update_event(
         .bind(now)
         .bind(id)
         .bind(owner_id)
+        .bind(fields.series_end)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -272,12 +331,12 @@ pub async fn delete_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<bool, Sto
     Ok(deleted == 1)
 }
 
-/// The owner's recurrence rules, ordered by their event's start.
-pub async fn list_recurrences(
+/// The owner's recurring events (those with a rule), by start.
+pub async fn list_recurring_events(
     db: &Db,
     owner_id: Uuid,
     page: Page,
-) -> Result<Vec<Recurrence>, StorageError> {
+) -> Result<Vec<Event>, StorageError> {
     const SQL: &str = select_events!(
         "WHERE e.owner_id = $1 AND r.id IS NOT NULL ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3"
     );
@@ -287,10 +346,7 @@ pub async fn list_recurrences(
         .bind(page.offset)
         .fetch_all(pool)
         .await?);
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| Event::from(row).recurrence)
-        .collect())
+    Ok(rows.into_iter().map(Event::from).collect())
 }
 
 /// The event that owns recurrence `id`, if the owner has it.

@@ -9,6 +9,7 @@ pub mod generation_failures;
 pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;
+pub mod sessions;
 mod time;
 pub mod users;
 

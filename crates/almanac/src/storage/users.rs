@@ -91,10 +91,27 @@ fn normalize_conflict(error: StorageError) -> StorageError {
     }
 }
 
-/// Activates or deactivates an account; an inactive user cannot sign in and its tokens stop working.
-pub async fn set_user_active(db: &Db, id: Uuid, is_active: bool) -> Result<(), StorageError> {
-    let updated = on_pool!(db, pool => sqlx::query("UPDATE users SET is_active = $1 WHERE id = $2")
-        .bind(is_active)
+/// What an administrator can switch on or off for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountFlag {
+    /// An inactive user cannot sign in, and its tokens and sessions stop working.
+    Active,
+    /// Staff can use the admin pages.
+    Staff,
+}
+
+pub async fn set_user_flag(
+    db: &Db,
+    id: Uuid,
+    flag: AccountFlag,
+    value: bool,
+) -> Result<(), StorageError> {
+    let sql = match flag {
+        AccountFlag::Active => "UPDATE users SET is_active = $1 WHERE id = $2",
+        AccountFlag::Staff => "UPDATE users SET is_staff = $1 WHERE id = $2",
+    };
+    let updated = on_pool!(db, pool => sqlx::query(sql)
+        .bind(value)
         .bind(id)
         .execute(pool)
         .await?
@@ -104,4 +121,18 @@ pub async fn set_user_active(db: &Db, id: Uuid, is_active: bool) -> Result<(), S
     } else {
         Ok(())
     }
+}
+
+/// Every account, the newest first (for the admin pages).
+pub async fn list_users(db: &Db, page: super::events::Page) -> Result<Vec<User>, StorageError> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users ORDER BY date_joined DESC, id LIMIT $1 OFFSET $2"
+    );
+    Ok(on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(pool)
+        .await?))
 }

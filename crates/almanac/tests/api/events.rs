@@ -30,6 +30,8 @@ on_both_backends! {
         assert_eq!(created.body["recurrence"]["frequency"], "weekly");
         assert_eq!(created.body["recurrence"]["interval"], 1);
         assert_eq!(created.body["recurrence"]["count"], 6);
+        assert_eq!(created.body["recurrence"]["summary"], "Weekly on Monday, 6 times");
+        assert_eq!(created.body["series_end_date"], "2026-04-06T07:15:00Z", "the sixth Monday, in summer time");
         assert_eq!(created.body["occurrences_status"], "pending");
 
         assert_eq!(app.run_pending_jobs().await, 1);

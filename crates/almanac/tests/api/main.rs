@@ -9,3 +9,4 @@ mod server;
 mod support;
 mod topology;
 mod users;
+mod web;

@@ -168,7 +168,7 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let (access, refresh) = app.signed_up("ada@example.com").await;
         let user = users::find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
-        users::set_user_active(&app.state.db, user.id, false).await.expect("deactivated");
+        users::set_user_flag(&app.state.db, user.id, users::AccountFlag::Active, false).await.expect("deactivated");
 
         assert_eq!(app.login("ada@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
         let me = app.get("/api/v1/users/me/", Some(&access)).await;

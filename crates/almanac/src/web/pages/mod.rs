@@ -1,0 +1,5 @@
+//! The HTML pages, grouped by feature.
+
+pub mod admin;
+pub mod auth;
+pub mod events;
