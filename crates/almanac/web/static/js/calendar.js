@@ -126,6 +126,13 @@ const calendar = new window.FullCalendar.Calendar(document.getElementById('calen
   eventTimeFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
   slotLabelFormat: { hour: '2-digit', minute: '2-digit', hour12: false },
   events: source,
+  // FullCalendar names a day cell after its day-number link ("March 2, 2026"), which hides the
+  // cell's own content from its name; the link keeps that label.
+  dayCellDidMount: (info) => info.el.removeAttribute('aria-labelledby'),
+  // The toolbar's arrow icons are decoration: their buttons carry the names.
+  datesSet: () => {
+    for (const icon of document.querySelectorAll('#calendar .fc-icon')) icon.setAttribute('aria-hidden', 'true');
+  },
   eventClick: (info) => {
     info.jsEvent.preventDefault();
     openDetails(info.event);
