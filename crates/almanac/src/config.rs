@@ -86,9 +86,10 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Maximum open connections in the database pool of each process.
-    #[arg(long, env = "ALMANAC_DB_MAX_CONNECTIONS", default_value_t = 10)]
-    pub db_max_connections: u32,
+    /// Maximum open connections in the database pool of each process. Default: 4 on SQLite
+    /// (one writer at a time; more connections only add page caches), 10 on PostgreSQL.
+    #[arg(long, env = "ALMANAC_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
 }
 
 impl DatabaseArgs {
@@ -108,13 +109,18 @@ impl DatabaseArgs {
     }
 
     pub fn pool(&self) -> Result<PoolSettings, ConfigError> {
-        if self.db_max_connections == 0 {
-            return Err(ConfigError::ZeroCount {
-                setting: "ALMANAC_DB_MAX_CONNECTIONS",
-            });
-        }
+        let max_connections = match (self.db_max_connections, self.target()?) {
+            (Some(0), _) => {
+                return Err(ConfigError::ZeroCount {
+                    setting: "ALMANAC_DB_MAX_CONNECTIONS",
+                });
+            }
+            (Some(count), _) => count,
+            (None, DatabaseTarget::Sqlite(_)) => 4,
+            (None, DatabaseTarget::Postgres(_)) => 10,
+        };
         Ok(PoolSettings {
-            max_connections: self.db_max_connections,
+            max_connections,
             ..PoolSettings::default()
         })
     }
@@ -606,6 +612,18 @@ mod tests {
             args.http.resolve(),
             Err(ConfigError::BadCorsOrigin(_))
         ));
+    }
+
+    #[test]
+    fn the_pool_is_small_on_sqlite_and_larger_on_postgres_unless_set() {
+        let sqlite = serve_args(&[]);
+        assert_eq!(sqlite.database.pool().expect("valid").max_connections, 4);
+        let postgres = serve_args(&["--database-url", "postgres://db/almanac"]);
+        assert_eq!(postgres.database.pool().expect("valid").max_connections, 10);
+        let chosen = serve_args(&["--db-max-connections", "7"]);
+        assert_eq!(chosen.database.pool().expect("valid").max_connections, 7);
+        let zero = serve_args(&["--db-max-connections", "0"]);
+        assert!(zero.database.pool().is_err());
     }
 
     #[test]

@@ -15,6 +15,11 @@ use almanac::config::DatabaseArgs;
 use almanac::jobs::{self, JobContext, Jobs};
 use almanac::storage::Db;
 
+/// mimalloc rather than the system allocator: many small, short-lived allocations across the
+/// runtime's threads and the database's (see docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

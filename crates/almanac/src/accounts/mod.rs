@@ -360,17 +360,33 @@ fn email_key(email: &str) -> String {
     email.to_lowercase()
 }
 
-async fn hash_off_executor(password: String) -> Result<String, AccountError> {
-    tokio::task::spawn_blocking(move || password::hash_password(&password))
+/// Argon2id takes 19 MiB and a core's worth of work per hash: hashes run at most one per core at
+/// a time, so a burst of sign-ins waits its turn instead of multiplying memory and threads.
+static HASHING_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |cores| cores.get()))
+});
+
+/// Runs password work on the blocking pool, within [`HASHING_SLOTS`].
+async fn off_executor<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AccountError> {
+    let _slot = HASHING_SLOTS
+        .acquire()
         .await
-        .map_err(|error| AccountError::Hashing(error.to_string()))?
+        .map_err(|error| AccountError::Hashing(error.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| AccountError::Hashing(error.to_string()))
+}
+
+async fn hash_off_executor(password: String) -> Result<String, AccountError> {
+    off_executor(move || password::hash_password(&password))
+        .await?
         .map_err(|error| AccountError::Hashing(error.to_string()))
 }
 
 async fn verify_off_executor(password: String, hash: String) -> Result<bool, AccountError> {
-    tokio::task::spawn_blocking(move || password::verify_password(&password, &hash))
-        .await
-        .map_err(|error| AccountError::Hashing(error.to_string()))
+    off_executor(move || password::verify_password(&password, &hash)).await
 }
 
 #[cfg(test)]

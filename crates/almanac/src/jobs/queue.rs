@@ -2,14 +2,21 @@
 //! production. Pushing never fails a write: a job that cannot be queued is logged and left to the
 //! reconciler.
 
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apalis::prelude::{Metrics, TaskBuilder, TaskSink, TaskSinkError, WorkerContext};
 use apalis_core::backend::Vacuum;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
-use apalis_sqlite::callback::HookCallbackListener;
+use futures::channel::mpsc::{UnboundedReceiver, unbounded};
+use futures::{Stream, StreamExt};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqliteOperation, SqlitePoolOptions, SqliteSynchronous,
+};
 use uuid::Uuid;
 
 use super::{GenerateOccurrences, MAX_ATTEMPTS};
@@ -17,6 +24,19 @@ use super::{GenerateOccurrences, MAX_ATTEMPTS};
 /// The apalis queue name; Redis keys are prefixed with the configured namespace as well.
 const QUEUE: &str = "generate-occurrences";
 const JOBS_FILE: &str = "jobs.sqlite3";
+/// Due jobs moved per call of [`PROMOTE_DUE`], far below Lua's `unpack` limit.
+const PROMOTE_BATCH: usize = 1000;
+/// KEYS: schedule, active list, signal list; ARGV: now (epoch seconds), batch size.
+const PROMOTE_DUE: &str = r#"
+local due = redis.call("zrangebyscore", KEYS[1], 0, ARGV[1], "LIMIT", 0, ARGV[2])
+if #due > 0 then
+    redis.call("rpush", KEYS[2], unpack(due))
+    redis.call("zrem", KEYS[1], unpack(due))
+    redis.call("del", KEYS[3])
+    redis.call("lpush", KEYS[3], 1)
+end
+return #due
+"#;
 /// How long a push may take before the write that asked for it gives up on it.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -37,6 +57,8 @@ pub enum QueueError {
     Redis(#[from] apalis_redis::Error),
     #[error("cannot queue the job: {0}")]
     Push(String),
+    #[error("the worker failed: {0}")]
+    Worker(String),
     #[error("the job queue did not answer within {0:?}")]
     Timeout(Duration),
 }
@@ -62,7 +84,7 @@ pub enum Jobs {
     Local {
         storage: SqliteStorage<GenerateOccurrences>,
         /// Fires on every job inserted by this process, so its worker starts at once.
-        inserted: HookCallbackListener,
+        inserted: Inserted,
     },
     Redis(RedisStorage<GenerateOccurrences>),
 }
@@ -72,9 +94,7 @@ impl Jobs {
     pub async fn connect(target: &QueueTarget) -> Result<Jobs, QueueError> {
         match target {
             QueueTarget::Local(dir) => {
-                let url = format!("sqlite://{}?mode=rwc", dir.join(JOBS_FILE).display());
-                let (pool, inserted) = SqliteStorage::connect_with_callback(&url)?;
-                SqliteStorage::setup(&pool).await?;
+                let (pool, inserted) = open_local_queue(&dir.join(JOBS_FILE)).await?;
                 let config = apalis_sqlite::Config::default().queue(QUEUE);
                 let storage = SqliteStorage::new(&pool).with_config(config);
                 Ok(Jobs::Local { storage, inserted })
@@ -147,6 +167,38 @@ impl Jobs {
         }
     }
 
+    /// Moves due jobs from Redis's schedule to the active list, a bounded batch at a time.
+    ///
+    /// apalis-redis 1.0 schedules every job, and its fetch promotes *all* due jobs in one Lua
+    /// `unpack`, which fails beyond about 8,000 values: after a burst of writes, or a worker
+    /// outage, its workers would fail on every fetch for good. Promoting here first, often and in
+    /// batches, keeps the schedule below that. Returns how many jobs were moved.
+    pub async fn promote_due(&self) -> Result<usize, QueueError> {
+        let Jobs::Redis(storage) = self else {
+            return Ok(0);
+        };
+        let config = storage.get_config();
+        let mut connection = storage.clone().get_connection().clone();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        let mut moved = 0;
+        loop {
+            let batch: usize = redis::Script::new(PROMOTE_DUE)
+                .key(config.scheduled_jobs_set())
+                .key(config.active_jobs_list())
+                .key(config.signal_list())
+                .arg(now)
+                .arg(PROMOTE_BATCH)
+                .invoke_async(&mut connection)
+                .await?;
+            moved += batch;
+            if batch < PROMOTE_BATCH {
+                return Ok(moved);
+            }
+        }
+    }
+
     /// Answers whether the queue takes commands (for `/readyz`).
     pub async fn ping(&self) -> Result<(), QueueError> {
         let ping = async {
@@ -179,6 +231,61 @@ impl Jobs {
             Jobs::Redis(storage) => Ok(storage.clone().vacuum().await?),
         }
     }
+}
+
+/// Wakes the local worker whenever this process inserts a job.
+#[derive(Debug, Clone)]
+pub struct Inserted(Arc<Mutex<UnboundedReceiver<()>>>);
+
+impl Stream for Inserted {
+    type Item = ();
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        match self.0.lock() {
+            Ok(mut receiver) => receiver.poll_next_unpin(cx),
+            Err(_) => Poll::Ready(None),
+        }
+    }
+}
+
+/// The local queue's file, set up like the main database (WAL, NORMAL sync), with SQLite's update
+/// hook telling the worker about each new job. Nearly every use of it writes, so one connection:
+/// writers then wait their turn in the pool's queue, in order, rather than in SQLite's busy
+/// handler, whose growing sleeps starved some pushes for seconds under load.
+async fn open_local_queue(
+    path: &std::path::Path,
+) -> Result<(sqlx::SqlitePool, Inserted), QueueError> {
+    let (notify, inserted) = unbounded();
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .after_connect(move |connection, _| {
+            let notify = notify.clone();
+            Box::pin(async move {
+                connection
+                    .lock_handle()
+                    .await?
+                    .set_update_hook(move |change| {
+                        if change.operation == SqliteOperation::Insert && change.table == "Jobs" {
+                            let _ = notify.unbounded_send(());
+                        }
+                    });
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(apalis_sqlite::Error::from)?;
+    SqliteStorage::<()>::migrations()
+        .run(&pool)
+        .await
+        .map_err(|error| apalis_sqlite::Error::from(sqlx::Error::from(error)))?;
+    Ok((pool, Inserted(Arc::new(Mutex::new(inserted)))))
 }
 
 fn redis_storage(

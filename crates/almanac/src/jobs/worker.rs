@@ -29,6 +29,8 @@ const RESTART_DELAYS: (Duration, Duration) = (Duration::from_millis(500), Durati
 /// A worker that ran this long was healthy: its next restart starts again from the short delay.
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
 const RECONCILE_PERIOD: Duration = Duration::from_secs(15);
+/// How often due jobs are promoted on Redis (see [`Jobs::promote_due`]).
+const PROMOTE_PERIOD: Duration = Duration::from_millis(250);
 const FORGET_FINISHED_PERIOD: Duration = Duration::from_secs(3600);
 /// How often [`run_until_idle`] looks at the queue, and how long it waits at most.
 const IDLE_CHECK: Duration = Duration::from_millis(5);
@@ -42,6 +44,7 @@ pub async fn run_worker(jobs: Jobs, context: JobContext, shutdown: CancellationT
     let finished = Arc::new(AtomicUsize::new(0));
     loop {
         let started = Instant::now();
+        promote(&jobs).await;
         let stop = shutdown.clone().cancelled_owned();
         let outcome = run_apalis(&jobs, context.clone(), finished.clone(), |_| async {
             stop.await;
@@ -70,11 +73,13 @@ pub async fn run_worker(jobs: Jobs, context: JobContext, shutdown: CancellationT
 /// Runs every queued job to completion, then stops; returns how many jobs finished (done or
 /// failed). For tests, and for running a queue to empty from the command line.
 pub async fn run_until_idle(jobs: &Jobs, context: JobContext) -> Result<usize, QueueError> {
+    jobs.promote_due().await?;
     let finished = Arc::new(AtomicUsize::new(0));
     let idle_jobs = jobs.clone();
     let outcome = run_apalis(jobs, context, finished.clone(), move |worker| async move {
         let deadline = Instant::now() + IDLE_DEADLINE;
         loop {
+            idle_jobs.promote_due().await?;
             let outstanding = idle_jobs.outstanding(&worker).await?;
             if outstanding == 0 && worker.task_count() == 0 {
                 return Ok(());
@@ -89,7 +94,7 @@ pub async fn run_until_idle(jobs: &Jobs, context: JobContext) -> Result<usize, Q
     match outcome {
         Ok(()) => Ok(finished.load(Ordering::SeqCst)),
         Err(RunError::Stop(error)) => Err(error),
-        Err(RunError::Worker(error)) => Err(QueueError::Push(error.to_string())),
+        Err(RunError::Worker(error)) => Err(QueueError::Worker(error.to_string())),
     }
 }
 
@@ -210,14 +215,23 @@ async fn generate(
     }
 }
 
-/// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), and forgets finished jobs
-/// hourly, until `shutdown`.
+async fn promote(jobs: &Jobs) {
+    if let Err(error) = jobs.promote_due().await {
+        tracing::warn!(%error, "cannot promote due jobs; will retry");
+    }
+}
+
+/// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), promotes due jobs on
+/// Redis, and forgets finished jobs hourly, until `shutdown`.
 async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) {
     let mut reconcile = tokio::time::interval(RECONCILE_PERIOD);
     let mut forget = tokio::time::interval(FORGET_FINISHED_PERIOD);
+    let mut promote_due = tokio::time::interval(PROMOTE_PERIOD);
+    promote_due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
+            _ = promote_due.tick(), if !jobs.is_local() => promote(&jobs).await,
             _ = reconcile.tick() => {
                 if let Err(error) = super::reconcile_stale(&context.db, &jobs, RECONCILE_GRACE).await {
                     tracing::warn!(%error, "reconciler failed; will retry");

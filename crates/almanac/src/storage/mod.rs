@@ -117,7 +117,12 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
-                    .pragma("cache_size", "-16000");
+                    // 4 MB of page cache per connection: each connection has its own, and the
+                    // operating system caches the file for all of them anyway.
+                    .pragma("cache_size", "-4000")
+                    // Rows cross from the connection's thread to the task one message at a time;
+                    // room for a whole page means the thread never waits on the task mid-query.
+                    .row_buffer_size(1024);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)

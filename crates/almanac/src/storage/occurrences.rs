@@ -47,20 +47,21 @@ macro_rules! select_occurrences {
 macro_rules! list_occurrences_sql {
     () => {
         select_occurrences!(
-            "WHERE o.owner_id = $1 AND o.start_at >= $2 AND o.start_at < $3 AND o.end_at > $4 \
-             AND ($5 IS NULL OR o.event_id = $5) ORDER BY o.start_at, o.id LIMIT $6 OFFSET $7"
+            "WHERE o.owner_id = $1 \
+             AND o.start_at >= $2 - (SELECT MAX(l.end_at - l.start_at) FROM events l WHERE l.owner_id = $1) \
+             AND o.start_at < $3 AND o.end_at > $2 \
+             AND ($4 IS NULL OR o.event_id = $4) ORDER BY o.start_at, o.id LIMIT $5 OFFSET $6"
         )
     };
 }
 
 /// Binds the arguments of [`list_occurrences_sql`] to `$query`.
 macro_rules! bind_list_arguments {
-    ($query:expr, $owner_id:expr, $scan_from:expr, $filter:expr, $page:expr) => {
+    ($query:expr, $owner_id:expr, $filter:expr, $page:expr) => {
         $query
             .bind($owner_id)
-            .bind($scan_from)
-            .bind($filter.to.unwrap_or(Timestamp::MAX))
             .bind($filter.from.unwrap_or(Timestamp::MIN))
+            .bind($filter.to.unwrap_or(Timestamp::MAX))
             .bind($filter.event_id)
             .bind($page.limit)
             .bind($page.offset)
@@ -71,16 +72,16 @@ macro_rules! bind_list_arguments {
 ///
 /// Overlap is `start < to AND end > from`. To let the `(owner_id, start_at)` index bound the scan
 /// on both sides, the query also asks `start >= from - longest`, where `longest` is the longest
-/// duration among the owner's events: no occurrence that starts earlier can reach `from`.
+/// duration among the owner's events (computed once, in the same query): no occurrence that
+/// starts earlier can reach `from`.
 pub async fn list_occurrences(
     db: &Db,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<Vec<Occurrence>, StorageError> {
-    let scan_from = scan_from(db, owner_id, filter).await?;
     let rows = on_pool!(db, pool => bind_list_arguments!(
-        sqlx::query_as(list_occurrences_sql!()), owner_id, scan_from, filter, page
+        sqlx::query_as(list_occurrences_sql!()), owner_id, filter, page
     )
     .fetch_all(pool)
     .await?);
@@ -95,13 +96,11 @@ pub async fn explain_list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<String, StorageError> {
-    let scan_from = scan_from(db, owner_id, filter).await?;
     let steps: Vec<String> = match db {
         Db::Sqlite(pool) => {
             let rows: Vec<(i64, i64, i64, String)> = bind_list_arguments!(
                 sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_occurrences_sql!())),
                 owner_id,
-                scan_from,
                 filter,
                 page
             )
@@ -113,7 +112,6 @@ pub async fn explain_list_occurrences(
             bind_list_arguments!(
                 sqlx::query_scalar(concat!("EXPLAIN ", list_occurrences_sql!())),
                 owner_id,
-                scan_from,
                 filter,
                 page
             )
@@ -122,31 +120,6 @@ pub async fn explain_list_occurrences(
         }
     };
     Ok(steps.join("\n"))
-}
-
-/// The earliest start an occurrence overlapping `filter` can have.
-async fn scan_from(
-    db: &Db,
-    owner_id: Uuid,
-    filter: OccurrenceFilter,
-) -> Result<Timestamp, StorageError> {
-    Ok(match filter.from {
-        Some(from) => from - longest_event(db, owner_id).await?,
-        None => Timestamp::MIN,
-    })
-}
-
-/// The longest duration among the owner's events (zero without events).
-async fn longest_event(db: &Db, owner_id: Uuid) -> Result<std::time::Duration, StorageError> {
-    let longest: Option<(Timestamp, Timestamp)> = on_pool!(db, pool => sqlx::query_as(
-        "SELECT start_at, end_at FROM events WHERE owner_id = $1 ORDER BY end_at - start_at DESC LIMIT 1",
-    )
-    .bind(owner_id)
-    .fetch_optional(pool)
-    .await?);
-    Ok(longest
-        .map(|(start, end)| start.until(end))
-        .unwrap_or_default())
 }
 
 pub async fn find_occurrence(

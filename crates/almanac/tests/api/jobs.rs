@@ -198,3 +198,28 @@ async fn while_redis_is_down_writes_succeed_and_occurrences_follow_once_it_is_ba
         .await;
     assert_eq!(occurrences.body.as_array().map(Vec::len), Some(7));
 }
+
+#[tokio::test]
+async fn a_burst_of_jobs_beyond_luas_unpack_limit_is_still_run() {
+    use almanac::jobs::{GenerateOccurrences, Jobs};
+    use apalis::prelude::TaskSink;
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let Jobs::Redis(storage) = &app.state.jobs else {
+        panic!("PostgreSQL tests queue in Redis");
+    };
+    // Jobs for events that do not exist: each is a quick no-op, the queue is what is tested.
+    let burst: Vec<GenerateOccurrences> = (0..9_000)
+        .map(|_| GenerateOccurrences {
+            event_id: uuid::Uuid::now_v7(),
+            revision: 1,
+        })
+        .collect();
+    storage.clone().push_bulk(burst).await.expect("queued");
+    assert_eq!(
+        run_until_idle(&app.state.jobs, app.state.job_context(2))
+            .await
+            .expect("drains"),
+        9_000
+    );
+}
