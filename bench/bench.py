@@ -331,15 +331,25 @@ def load_benchmark(args, backend):
         month = os.path.join(workdir, "month.txt")
         window = f"/api/v1/event-occurrences/?start_date={MONTH[0]}&end_date={MONTH[1]}"
         write_lines(month, [f"{token} {window}" for _, token, _ in seeded])
+        me = os.path.join(workdir, "me.txt")
+        write_lines(me, [f"{token} /api/v1/users/me/" for _, token, _ in seeded])
+        empty = os.path.join(workdir, "empty.txt")
+        write_lines(empty, [f"{token} /api/v1/event-occurrences/?start_date=2030-03-01T00:00:00Z"
+                            f"&end_date=2030-04-01T00:00:00Z" for _, token, _ in seeded])
         listing = os.path.join(workdir, "list.txt")
         write_lines(listing, [f"{token} /api/v1/events/" for _, token, _ in seeded])
         detail = os.path.join(workdir, "detail.txt")
         write_lines(detail, [f"{token} /api/v1/events/{event}/" for _, token, ids in seeded for event in ids])
 
         seconds, connections = args.seconds, args.connections
+        status, sample = http.call("GET", f"/api/v1/event-occurrences/?start_date={MONTH[0]}&end_date={MONTH[1]}",
+                                   token=seeded[0][1])
+        assert status == 200
         results = {}
         scenarios = [
             ("healthz", "healthz.lua", {}, "/healthz"),
+            ("me", "authenticated_get.lua", {"BENCH_TARGETS": me}, "/"),
+            ("empty", "authenticated_get.lua", {"BENCH_TARGETS": empty}, "/"),
             ("month", "authenticated_get.lua", {"BENCH_TARGETS": month}, "/"),
             ("list", "authenticated_get.lua", {"BENCH_TARGETS": listing}, "/"),
             ("detail", "authenticated_get.lua", {"BENCH_TARGETS": detail}, "/"),
@@ -361,6 +371,7 @@ def load_benchmark(args, backend):
         worker_rss = worker_memory.stop() if worker_memory else None
         return {
             "backend": backend, "users": args.users, "events": total_events, "occurrences": occurrences,
+            "month_rows": len(sample),
             "seed_seconds": seed_seconds, "backlog_seconds": backlog_seconds, "results": results,
             "ready": ready, "rss_mb": rss, "rss_phases": memory.phases,
             "worker_rss_mb": worker_rss, "seconds": seconds, "connections": connections,
@@ -522,8 +533,10 @@ def load_section(report):
     results = report["results"]
     ratio = results["month"]["rps"] / results["healthz"]["rps"]
     labels = {
-        "healthz": "`GET /healthz` (ceiling)",
-        "month": "`GET event-occurrences` one month, 100 users",
+        "healthz": "`GET /healthz` (ceiling: no database)",
+        "me": "`GET users/me/` (one query: the token's user)",
+        "empty": "`GET event-occurrences` empty month (two queries, no rows)",
+        "month": f"`GET event-occurrences` one month, 100 users ({report['month_rows']} rows each)",
         "list": "`GET events/`",
         "detail": "`GET events/{id}/`",
         "create": "`POST events/` weekly × 30",
@@ -610,7 +623,11 @@ def main():
     parser.add_argument("--ready-samples", type=int, default=20)
     parser.add_argument("--no-write", action="store_true", help="print the tables instead of updating docs/BENCHMARKS.md")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a small, quick run that fails on any error or non-2xx answer (for CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.users, args.events, args.seconds, args.ready_samples, args.no_write = 5, 10, 2, 3, True
 
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -620,7 +637,11 @@ def main():
     sections = {"machine": [machine()]}
     for backend in backends:
         if not args.scale_only:
-            sections[f"load-{backend}"] = load_section(load_benchmark(args, backend))
+            report = load_benchmark(args, backend)
+            sections[f"load-{backend}"] = load_section(report)
+            errors = sum(row["errors"] for row in report["results"].values())
+            if args.smoke and errors:
+                sys.exit(f"{backend}: {errors} errors or non-2xx answers under load")
         if args.scale or args.scale_only:
             sections[f"scale-{backend}"] = scale_section(scale_test(args, backend), backend)
     for name, lines in sections.items():

@@ -1,5 +1,6 @@
 //! The worker: an apalis worker over the queue that runs generation jobs, restarted when its broker
-//! goes away, beside a loop that reconciles stale events and forgets finished jobs.
+//! goes away, beside a loop that reconciles stale events, promotes due jobs on Redis and forgets
+//! finished jobs.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,8 +21,9 @@ use super::{GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, REC
 use crate::events::{self, Generation, GenerationError};
 use crate::storage::generation_failures::{self, GenerationFailure};
 
-/// Between polls of Redis; the local queue is woken by each insert and polled as a fallback.
-const REDIS_POLL: Duration = Duration::from_millis(100);
+/// Between polls of Redis (apalis-redis offers no wake-up for scheduled jobs: a poll is one Lua
+/// call, cheap for Redis); the local queue is woken by each insert and polled as a fallback.
+const REDIS_POLL: Duration = Duration::from_millis(25);
 const LOCAL_POLL: Duration = Duration::from_secs(5);
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(200);
 const LONGEST_RETRY_DELAY: Duration = Duration::from_secs(5);

@@ -117,9 +117,9 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
-                    // 4 MB of page cache per connection: each connection has its own, and the
+                    // 2 MB of page cache per connection: each connection has its own, and the
                     // operating system caches the file for all of them anyway.
-                    .pragma("cache_size", "-4000")
+                    .pragma("cache_size", "-2000")
                     // Rows cross from the connection's thread to the task one message at a time;
                     // room for a whole page means the thread never waits on the task mid-query.
                     .row_buffer_size(1024);
