@@ -538,7 +538,7 @@ def load_section(report):
         "healthz": "`GET /healthz` (ceiling: no database)",
         "me": "`GET users/me/` (one query: the token's user)",
         "empty": "`GET event-occurrences` empty month (two queries, no rows)",
-        "month": f"`GET event-occurrences` one month, 100 users ({report['month_rows']} rows each)",
+        "month": f"`GET event-occurrences` one month, {report['users']} users ({report['month_rows']} rows each)",
         "list": "`GET events/`",
         "detail": "`GET events/{id}/`",
         "create": "`POST events/` weekly × 30",

@@ -3,9 +3,7 @@ package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
 local report = require("report")
 local targets = {}
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
+setup = report.setup
 
 function init(args)
   math.randomseed(seed)

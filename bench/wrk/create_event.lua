@@ -5,9 +5,7 @@ local tokens = {}
 local body = '{"title":"Load test","start_date":"2026-05-04T09:00:00","end_date":"2026-05-04T10:00:00",' ..
   '"timezone":"Europe/Berlin","recurrence":{"frequency":"weekly","count":30}}'
 
-function setup(thread)
-  thread:set("seed", math.random(1, 1000000))
-end
+setup = report.setup
 
 function init(args)
   math.randomseed(seed)

@@ -10,6 +10,11 @@ function report.done(summary, latency, requests)
     errors.connect, errors.read, errors.write, errors.status, errors.timeout))
 end
 
+-- Gives each wrk thread its own random sequence (wrk's `setup` runs once per thread).
+function report.setup(thread)
+  thread:set("seed", math.random(1, 1000000))
+end
+
 -- Lines of a data file written by bench.py.
 function report.lines(path)
   local lines = {}
