@@ -69,6 +69,7 @@ pub async fn run_worker(jobs: Jobs, context: JobContext, shutdown: CancellationT
             _ = tokio::time::sleep(delay) => delay = (delay * 2).min(RESTART_DELAYS.1),
         }
     }
+    tracing::info!(jobs = finished.load(Ordering::SeqCst), "job worker stopped");
     let _ = maintenance.await;
 }
 

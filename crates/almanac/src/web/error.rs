@@ -28,6 +28,13 @@ impl PageError {
     }
 }
 
+/// A form body that cannot be read (wrong content type, malformed encoding).
+impl From<axum::extract::rejection::FormRejection> for PageError {
+    fn from(rejection: axum::extract::rejection::FormRejection) -> Self {
+        PageError::BadRequest(rejection.body_text())
+    }
+}
+
 impl From<StorageError> for PageError {
     fn from(error: StorageError) -> Self {
         match error {

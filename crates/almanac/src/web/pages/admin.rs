@@ -164,7 +164,7 @@ pub async fn user_action(
     form: Result<Form<UserAction>, FormRejection>,
 ) -> Result<Response, PageError> {
     staff(&viewer)?;
-    let Form(form) = form.map_err(|rejection| PageError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form?;
     if !tokens_match(&form.csrf_token, &viewer.csrf_token) {
         return Err(PageError::Forbidden);
     }

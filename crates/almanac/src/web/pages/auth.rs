@@ -107,7 +107,7 @@ pub async fn login(
     headers: HeaderMap,
     form: Result<Form<CredentialsForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|rejection| PageError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form?;
     check_form_token(&headers, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref());
     match state
@@ -151,7 +151,7 @@ pub async fn register(
     headers: HeaderMap,
     form: Result<Form<CredentialsForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|rejection| PageError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form?;
     check_form_token(&headers, &form.csrf_token)?;
     match accounts::register(&state.db, &form.email, &form.password, false).await {
         Ok(user) => {
@@ -177,7 +177,7 @@ pub async fn logout(
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form.map_err(|rejection| PageError::BadRequest(rejection.body_text()))?;
+    let Form(form) = form?;
     if !tokens_match(&form.csrf_token, &viewer.csrf_token) {
         return Err(PageError::Forbidden);
     }
