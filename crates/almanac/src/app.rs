@@ -1,7 +1,9 @@
 //! Assembles the service: shared state, routes with their middleware, the listener, background
 //! housekeeping, and graceful shutdown through one cancellation token.
 
+use std::fs::{File, TryLockError};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -14,9 +16,11 @@ use tower::Layer;
 use tower::util::{MapRequest, MapRequestLayer};
 
 use crate::accounts::{Accounts, TokenIssuer};
+use crate::api::occurrences::{Window, WindowKey};
+use crate::cache::OwnerCache;
 use crate::config::{HttpSettings, ServeConfig};
 use crate::events::SeriesLimits;
-use crate::jobs::{self, JobContext, Jobs};
+use crate::jobs::{self, JobContext, Jobs, QueueTarget};
 use crate::storage::{DatabaseTarget, Db, PoolSettings};
 use crate::{api, http, web};
 
@@ -28,9 +32,16 @@ pub struct AppState {
     pub jobs: Jobs,
     pub limits: SeriesLimits,
     pub trusted_proxies: usize,
+    /// Pages of occurrences as sent, by user and range: the calendar's request.
+    pub(crate) windows: OwnerCache<WindowKey, Window>,
 }
 
+/// What a month of a busy calendar weighs serialized: about 60 occurrences.
+const TYPICAL_WINDOW_BYTES: u64 = 20_000;
+
 impl AppState {
+    /// Also starts following other processes' writes, which answers kept in memory depend on
+    /// (`Db::follow_changes`): with the local queue this process is the only writer.
     pub fn new(db: Db, config: &ServeConfig, jobs: Jobs) -> Self {
         let auth = &config.auth;
         let tokens = TokenIssuer::new(
@@ -38,12 +49,22 @@ impl AppState {
             auth.access_token_lifetime,
             auth.refresh_token_lifetime,
         );
+        db.follow_changes(jobs.is_local());
+        // Accounts are small and asked for on every request: an eighth of the memory holds
+        // tens of thousands of them.
+        let cache_bytes = config.http.cache_bytes;
         AppState {
             accounts: Accounts::new(
                 db.clone(),
                 tokens,
                 auth.login_throttle.clone(),
                 auth.session_lifetime,
+                cache_bytes / 8,
+            ),
+            windows: OwnerCache::new(
+                db.changes().clone(),
+                cache_bytes - cache_bytes / 8,
+                TYPICAL_WINDOW_BYTES,
             ),
             db,
             jobs,
@@ -110,12 +131,18 @@ pub struct Server {
     app: App,
     /// Jobs a worker in this process runs at once; `None` runs no worker.
     worker_concurrency: Option<usize>,
+    /// Held while serving the embedded database with the local queue (see [`lock_embedded`]).
+    _embedded_lock: Option<File>,
 }
 
 impl Server {
     /// Connects to the database (migrating the embedded one) and the job queue, and binds the
     /// listener.
     pub async fn build(config: ServeConfig) -> anyhow::Result<Server> {
+        let embedded_lock = match (&config.database, &config.queue.target) {
+            (DatabaseTarget::Sqlite(path), QueueTarget::Local(_)) => Some(lock_embedded(path)?),
+            _ => None,
+        };
         let db = open_database(&config.database, &config.pool).await?;
         let jobs = Jobs::connect(&config.queue.target)
             .await
@@ -132,6 +159,7 @@ impl Server {
             worker_concurrency: config
                 .with_worker
                 .then_some(config.queue.worker_concurrency),
+            _embedded_lock: embedded_lock,
         })
     }
 
@@ -165,6 +193,29 @@ impl Server {
         }
         self.state.db.close().await;
         Ok(())
+    }
+}
+
+/// Makes this process the only `serve` of an embedded database with the local queue: it then sees
+/// every write, which the answers it keeps in memory rely on, and its worker is the only one.
+/// The lock is the operating system's, so it goes with the process however that ends.
+fn lock_embedded(database: &Path) -> anyhow::Result<File> {
+    let path = database.with_extension("lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => bail!(
+            "another `almanac serve` is using {}: run one per data directory (or share PostgreSQL and Redis between many)",
+            database.display()
+        ),
+        Err(TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
     }
 }
 

@@ -300,6 +300,11 @@ pub struct HttpArgs {
     /// address (for login throttling) is taken that many entries from the right; 0 ignores the header.
     #[arg(long, env = "ALMANAC_TRUSTED_PROXIES", default_value_t = 0)]
     pub trusted_proxies: usize,
+
+    /// Megabytes of memory for answers kept per user (the token's account, calendar windows) and
+    /// served until that user's data changes; 0 keeps none.
+    #[arg(long, env = "ALMANAC_CACHE_MB", default_value_t = 8)]
+    pub cache_mb: u64,
 }
 
 /// Validated HTTP settings.
@@ -309,6 +314,7 @@ pub struct HttpSettings {
     pub cors_origins: Vec<HeaderValue>,
     pub request_timeout: Duration,
     pub trusted_proxies: usize,
+    pub cache_bytes: u64,
 }
 
 impl HttpArgs {
@@ -330,6 +336,7 @@ impl HttpArgs {
             cors_origins,
             request_timeout: self.request_timeout,
             trusted_proxies: self.trusted_proxies,
+            cache_bytes: self.cache_mb.saturating_mul(1 << 20),
         })
     }
 }

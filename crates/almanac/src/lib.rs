@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod events;

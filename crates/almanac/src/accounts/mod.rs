@@ -11,6 +11,7 @@ use std::time::Duration;
 use email_address::EmailAddress;
 use uuid::Uuid;
 
+use crate::cache::{OwnerCache, Weigh};
 use crate::storage::sessions::{self, Session};
 use crate::storage::users::{self, EMAIL_UNIQUE, NewUser, User};
 use crate::storage::{Db, StorageError, Timestamp, login_throttle, refresh_tokens};
@@ -74,7 +75,20 @@ pub struct Accounts {
     tokens: Arc<TokenIssuer>,
     throttle: LoginThrottle,
     session_lifetime: Duration,
+    /// Accounts by id, for the token check every API request makes.
+    users: OwnerCache<Uuid, Option<User>>,
 }
+
+impl Weigh for Option<User> {
+    fn weigh(&self) -> u64 {
+        self.as_ref().map_or(0, |user| {
+            (user.email.len() + user.password_hash.len()) as u64
+        })
+    }
+}
+
+/// What a cached account weighs, about: the struct, an email and an argon2 hash.
+const TYPICAL_USER_BYTES: u64 = 300;
 
 /// A hash to verify against when the email is unknown, so that a miss costs as much time as a
 /// wrong password and response times do not reveal which emails have accounts.
@@ -82,13 +96,16 @@ static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| password::hash_password("almanac-dummy-password").unwrap_or_default());
 
 impl Accounts {
+    /// `cache_bytes` bounds the memory that accounts loaded by token checks are kept in.
     pub fn new(
         db: Db,
         tokens: TokenIssuer,
         throttle: LoginThrottle,
         session_lifetime: Duration,
+        cache_bytes: u64,
     ) -> Self {
         Accounts {
+            users: OwnerCache::new(db.changes().clone(), cache_bytes, TYPICAL_USER_BYTES),
             db,
             tokens: Arc::new(tokens),
             throttle,
@@ -237,7 +254,11 @@ impl Accounts {
     }
 
     async fn active_user(&self, id: Uuid) -> Result<User, AccountError> {
-        match users::find_user(&self.db, id).await? {
+        let user = self
+            .users
+            .get_or_load(id, id, users::find_user(&self.db, id))
+            .await?;
+        match user {
             None => Err(AccountError::UserNotFound),
             Some(user) if !user.is_active => Err(AccountError::UserInactive),
             Some(user) => Ok(user),
@@ -362,21 +383,30 @@ fn email_key(email: &str) -> String {
 
 /// Argon2id takes 19 MiB and a core's worth of work per hash: hashes run at most one per core at
 /// a time, so a burst of sign-ins waits its turn instead of multiplying memory and threads.
-static HASHING_SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |cores| cores.get()))
+static HASHING_SLOTS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
+    Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |cores| cores.get()),
+    ))
 });
 
-/// Runs password work on the blocking pool, within [`HASHING_SLOTS`].
+/// Runs password work on the blocking pool, within [`HASHING_SLOTS`]. The slot goes with the work,
+/// not with the request: a client that hangs up mid-hash cannot free it for another hash while
+/// the first still runs.
 async fn off_executor<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AccountError> {
-    let _slot = HASHING_SLOTS
-        .acquire()
+    let slot = HASHING_SLOTS
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|error| AccountError::Hashing(error.to_string()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| AccountError::Hashing(error.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let result = work();
+        drop(slot);
+        result
+    })
+    .await
+    .map_err(|error| AccountError::Hashing(error.to_string()))
 }
 
 async fn hash_off_executor(password: String) -> Result<String, AccountError> {
@@ -391,7 +421,34 @@ async fn verify_off_executor(password: String, hash: String) -> Result<bool, Acc
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    #[tokio::test]
+    async fn a_client_that_hangs_up_mid_hash_does_not_free_its_hashing_slot() {
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST_AT_ONCE: AtomicUsize = AtomicUsize::new(0);
+        fn hash() {
+            let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+            MOST_AT_ONCE.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(200));
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+        }
+        let slots = HASHING_SLOTS.available_permits();
+        for _ in 0..slots {
+            let request = tokio::spawn(off_executor(hash));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            request.abort();
+        }
+        let waiting: Vec<_> = (0..slots)
+            .map(|_| tokio::spawn(off_executor(hash)))
+            .collect();
+        for request in waiting {
+            request.await.expect("joined").expect("hashed");
+        }
+        assert!(MOST_AT_ONCE.load(Ordering::SeqCst) <= slots);
+    }
 
     #[test]
     fn an_email_keeps_its_local_part_and_lowercases_its_domain() {

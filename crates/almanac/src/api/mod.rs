@@ -3,7 +3,7 @@
 
 mod events;
 mod health;
-mod occurrences;
+pub(crate) mod occurrences;
 mod recurrences;
 mod users;
 

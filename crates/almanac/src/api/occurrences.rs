@@ -1,8 +1,9 @@
 //! `/api/v1/event-occurrences/`: the materialized occurrences, filtered by time range and event.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, header};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,10 +12,12 @@ use uuid::Uuid;
 
 use super::events::parse_id;
 use crate::app::AppState;
+use crate::cache::Weigh;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::CurrentUser;
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
+use crate::storage::events::Page;
 use crate::storage::occurrences::{self, Occurrence, OccurrenceFilter};
 use crate::validation::FieldErrors;
 
@@ -131,14 +134,60 @@ async fn list_occurrences(
     Query(range): Query<RangeQuery>,
     Query(query): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
-) -> Result<(HeaderMap, Json<Vec<OccurrenceBody>>), ApiError> {
+) -> Result<(HeaderMap, [(HeaderName, &'static str); 1], Bytes), ApiError> {
     let filter = range.filter()?;
     let page = query.page()?;
-    let found = occurrences::list_occurrences(&state.db, user.id, filter, page).await?;
+    let key = WindowKey {
+        owner: user.id,
+        filter,
+        page,
+    };
+    let window = state
+        .windows
+        .get_or_load(user.id, key, async {
+            let found = occurrences::list_occurrences(&state.db, user.id, filter, page).await?;
+            Window::serialize(found)
+        })
+        .await?;
     Ok((
-        link_headers(&uri, page, found.len()),
-        Json(found.into_iter().map(OccurrenceBody::from).collect()),
+        link_headers(&uri, page, window.rows),
+        [(header::CONTENT_TYPE, "application/json")],
+        window.json,
     ))
+}
+
+/// What identifies a page of a user's occurrences.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WindowKey {
+    owner: Uuid,
+    filter: OccurrenceFilter,
+    page: Page,
+}
+
+/// A page of occurrences as sent: the calendar asks for the same month again and again, so the
+/// answer is kept serialized (see `AppState::windows`).
+#[derive(Debug, Clone)]
+pub struct Window {
+    rows: usize,
+    json: Bytes,
+}
+
+impl Window {
+    fn serialize(found: Vec<Occurrence>) -> Result<Window, ApiError> {
+        let rows = found.len();
+        let bodies: Vec<OccurrenceBody> = found.into_iter().map(OccurrenceBody::from).collect();
+        let json = serde_json::to_vec(&bodies).map_err(|error| ApiError::Internal(error.into()))?;
+        Ok(Window {
+            rows,
+            json: json.into(),
+        })
+    }
+}
+
+impl Weigh for Window {
+    fn weigh(&self) -> u64 {
+        self.json.len() as u64
+    }
 }
 
 /// Retrieve an occurrence.

@@ -122,6 +122,7 @@ mod tests {
             cors_origins: Vec::new(),
             request_timeout,
             trusted_proxies: 0,
+            cache_bytes: 0,
         }
     }
 

@@ -190,6 +190,7 @@ pub async fn insert_event(
         }
         tx.commit().await?;
     });
+    db.changes().bump(owner_id);
     find_event(db, owner_id, id)
         .await?
         .ok_or(StorageError::NotFound)
@@ -314,6 +315,7 @@ pub async fn update_event(
         tx.commit().await?;
         updated
     });
+    db.changes().bump(owner_id);
     if updated == 0 {
         return Ok(None);
     }
@@ -328,6 +330,7 @@ pub async fn delete_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<bool, Sto
         .execute(pool)
         .await?
         .rows_affected());
+    db.changes().bump(owner_id);
     Ok(deleted == 1)
 }
 
@@ -361,7 +364,7 @@ pub async fn find_event_by_recurrence(
 }
 
 /// A window of a list: at most `limit` rows after skipping `offset`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {
     pub limit: i64,
     pub offset: i64,

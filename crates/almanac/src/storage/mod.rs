@@ -4,6 +4,7 @@
 //! Queries are written once and run on either pool through [`on_pool!`], with `$N` parameters,
 //! which both drivers bind by number.
 
+pub mod changes;
 pub mod events;
 pub mod generation_failures;
 pub mod login_throttle;
@@ -21,6 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use changes::Changes;
 pub use time::Timestamp;
 
 /// Where the data lives.
@@ -36,9 +38,16 @@ impl DatabaseTarget {
     }
 }
 
-/// A connection pool on one of the two supported backends.
+/// The database: a connection pool on one of the two supported backends, and the record of which
+/// owners' data changed.
 #[derive(Debug, Clone)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    changes: Changes,
+}
+
+#[derive(Debug, Clone)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -47,9 +56,9 @@ pub enum Db {
 /// type-checked once per backend, so row types must decode on both.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::storage::Db::Sqlite($pool) => $body,
-            $crate::storage::Db::Postgres($pool) => $body,
+        match $db.pool() {
+            $crate::storage::Pool::Sqlite($pool) => $body,
+            $crate::storage::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -100,6 +109,33 @@ impl Default for PoolSettings {
 }
 
 impl Db {
+    fn new(pool: Pool) -> Db {
+        Db {
+            pool,
+            changes: Changes::default(),
+        }
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Which owners' data changed; storage bumps it after each write it commits.
+    pub fn changes(&self) -> &Changes {
+        &self.changes
+    }
+
+    /// Starts following other processes' writes (PostgreSQL), or declares that there are none to
+    /// follow (SQLite, when `sole_writer`): from then on [`Changes`] can stamp cached answers.
+    pub fn follow_changes(&self, sole_writer: bool) {
+        match &self.pool {
+            Pool::Sqlite(_) => self.changes.set_complete(sole_writer),
+            Pool::Postgres(pool) => {
+                tokio::spawn(self.changes.clone().follow(pool.clone()));
+            }
+        }
+    }
+
     pub async fn connect(
         target: &DatabaseTarget,
         settings: &PoolSettings,
@@ -128,7 +164,7 @@ impl Db {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::new(Pool::Sqlite(pool)))
             }
             DatabaseTarget::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -137,16 +173,16 @@ impl Db {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Db::Postgres(pool))
+                Ok(Db::new(Pool::Postgres(pool)))
             }
         }
     }
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        match self.pool() {
+            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -167,14 +203,14 @@ impl Db {
     /// database), so that production servers refuse to start on an outdated schema.
     pub async fn pending_migrations(&self) -> Result<usize, StorageError> {
         let (migrator, applied): (sqlx::migrate::Migrator, Result<Vec<i64>, sqlx::Error>) =
-            match self {
-                Db::Sqlite(pool) => (
+            match self.pool() {
+                Pool::Sqlite(pool) => (
                     sqlx::migrate!("migrations/sqlite"),
                     sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                         .fetch_all(pool)
                         .await,
                 ),
-                Db::Postgres(pool) => (
+                Pool::Postgres(pool) => (
                     sqlx::migrate!("migrations/postgres"),
                     sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                         .fetch_all(pool)

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::events::Page;
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, Pool, StorageError, Timestamp, on_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Occurrence {
@@ -26,7 +26,7 @@ pub struct GeneratedOccurrence {
 }
 
 /// Which occurrences to list. A range selects occurrences that overlap it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct OccurrenceFilter {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
@@ -106,8 +106,8 @@ pub async fn explain_list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<String, StorageError> {
-    let steps: Vec<String> = match db {
-        Db::Sqlite(pool) => {
+    let steps: Vec<String> = match db.pool() {
+        Pool::Sqlite(pool) => {
             let rows: Vec<(i64, i64, i64, String)> = bind_range!(
                 sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_occurrences_sql!(""))),
                 owner_id,
@@ -118,7 +118,7 @@ pub async fn explain_list_occurrences(
             .await?;
             rows.into_iter().map(|(.., step)| step).collect()
         }
-        Db::Postgres(pool) => {
+        Pool::Postgres(pool) => {
             bind_range!(
                 sqlx::query_scalar(concat!("EXPLAIN ", list_occurrences_sql!(""))),
                 owner_id,
@@ -209,6 +209,7 @@ pub async fn store_occurrences(
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
+            db.changes().bump(owner_id);
             StoreOutcome::Stored
         }
     }))

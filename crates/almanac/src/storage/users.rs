@@ -76,6 +76,7 @@ pub async fn record_login(db: &Db, id: Uuid, at: Timestamp) -> Result<(), Storag
         .execute(pool)
         .await?
         .rows_affected());
+    db.changes().bump(id);
     Ok(())
 }
 
@@ -116,6 +117,7 @@ pub async fn set_user_flag(
         .execute(pool)
         .await?
         .rows_affected());
+    db.changes().bump(id);
     if updated == 0 {
         Err(StorageError::NotFound)
     } else {

@@ -84,7 +84,7 @@ on_both_backends! {
         create(&app, &access, &daily(500)).await;
         create(&app, &other, &daily(500)).await;
         app.run_pending_jobs().await;
-        if let almanac::storage::Db::Postgres(pool) = &app.state.db {
+        if let almanac::storage::Pool::Postgres(pool) = app.state.db.pool() {
             sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
         }
 

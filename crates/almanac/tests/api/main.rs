@@ -2,6 +2,7 @@
 
 mod cli;
 mod events;
+mod freshness;
 mod http_basics;
 mod jobs;
 mod occurrences;

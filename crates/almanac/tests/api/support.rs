@@ -2,6 +2,8 @@
 //! SQLite file with the local queue beside it in a temporary directory, or a new PostgreSQL
 //! database with a Redis queue under a namespace of its own — and calls it in-process.
 
+use std::sync::Arc;
+
 use almanac::app::{App, AppState, build_app};
 use almanac::cli::{Cli, Command};
 use almanac::jobs::{Jobs, run_until_idle};
@@ -61,7 +63,7 @@ pub fn redis_url() -> String {
 pub struct TestApp {
     pub app: App,
     pub state: AppState,
-    database: TestDatabase,
+    database: Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -71,7 +73,16 @@ impl TestApp {
 
     /// Spawns with extra `almanac serve` flags.
     pub async fn spawn_with(backend: Backend, extra_args: &[&str]) -> TestApp {
-        let database = TestDatabase::create(backend).await;
+        Self::on(Arc::new(TestDatabase::create(backend).await), extra_args).await
+    }
+
+    /// Another process on the same database and job queue, as behind a load balancer: its own
+    /// pools and its own memory.
+    pub async fn another_process(&self) -> TestApp {
+        Self::on(self.database.clone(), &[]).await
+    }
+
+    async fn on(database: Arc<TestDatabase>, extra_args: &[&str]) -> TestApp {
         let data_dir = database
             .data_dir
             .path()
@@ -118,6 +129,18 @@ impl TestApp {
         }
     }
 
+    /// Waits until this process keeps answers in memory: at once on SQLite, once its listening
+    /// connection is up on PostgreSQL.
+    pub async fn wait_until_caching(&self) {
+        for _ in 0..500 {
+            if self.state.db.changes().stamp(uuid::Uuid::nil()).is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the process never started keeping answers in memory");
+    }
+
     /// Runs every queued background job to completion with a real worker; returns how many ran.
     pub async fn run_pending_jobs(&self) -> usize {
         run_until_idle(&self.state.jobs, self.state.job_context(2))
@@ -156,6 +179,11 @@ impl TestApp {
         access: &str,
     ) -> TestResponse {
         self.request(method, path, body, Some(access)).await
+    }
+
+    /// The PostgreSQL database's URL (`None` on SQLite).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.url.as_deref()
     }
 
     /// The directory holding this app's SQLite file and secret key.
