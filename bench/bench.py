@@ -139,7 +139,7 @@ class Deployment:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.processes = []
-        self.env = dict(os.environ, RUST_LOG="warn", ALMANAC_DATA_DIR=data_dir)
+        self.env = dict(os.environ, RUST_LOG=os.environ.get("BENCH_RUST_LOG", "warn"), ALMANAC_DATA_DIR=data_dir)
         self.env.pop("DATABASE_URL", None)
         self.env.pop("REDIS_URL", None)
         if backend == "postgres":
@@ -292,6 +292,8 @@ def ready_latency(http, token, count, samples):
             status, current = http.call("GET", f"/api/v1/events/{event['id']}/", token=token)
             if current["occurrences_status"] == "ready":
                 latencies.append((time.perf_counter() - created) * 1000)
+                if latencies[-1] > 1000:
+                    log(f"event {event['id']} (series of {count}) was ready only after {latencies[-1]:.0f} ms")
                 break
             if time.perf_counter() - created > 60:
                 raise RuntimeError("a series was not ready within a minute")

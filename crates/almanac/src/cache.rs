@@ -7,6 +7,7 @@
 //! bytes, the least useful entries going first.
 
 use std::hash::Hash;
+use std::sync::Arc;
 
 use quick_cache::Weighter;
 use uuid::Uuid;
@@ -37,7 +38,7 @@ impl<K, V: Weigh> Weighter<K, Entry<V>> for ByWeight {
 #[derive(Debug, Clone)]
 pub struct OwnerCache<K, V> {
     /// `None` when caching is switched off (a size of 0).
-    entries: Option<std::sync::Arc<quick_cache::sync::Cache<K, Entry<V>, ByWeight>>>,
+    entries: Option<Arc<quick_cache::sync::Cache<K, Entry<V>, ByWeight>>>,
     changes: Changes,
 }
 
@@ -50,7 +51,7 @@ where
     pub fn new(changes: Changes, bytes: u64, typical_bytes: u64) -> Self {
         let entries = (bytes > 0).then(|| {
             let items = (bytes / typical_bytes.max(1)).max(1);
-            std::sync::Arc::new(quick_cache::sync::Cache::with_weighter(
+            Arc::new(quick_cache::sync::Cache::with_weighter(
                 usize::try_from(items).unwrap_or(usize::MAX),
                 bytes,
                 ByWeight,

@@ -383,11 +383,12 @@ fn email_key(email: &str) -> String {
 
 /// Argon2id takes 19 MiB and a core's worth of work per hash: hashes run at most one per core at
 /// a time, so a burst of sign-ins waits its turn instead of multiplying memory and threads.
-static HASHING_SLOTS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
-    Arc::new(tokio::sync::Semaphore::new(
-        std::thread::available_parallelism().map_or(2, |cores| cores.get()),
-    ))
-});
+static HASHING_SLOTS: LazyLock<Arc<tokio::sync::Semaphore>> =
+    LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(hashing_slot_count())));
+
+fn hashing_slot_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get())
+}
 
 /// Runs password work on the blocking pool, within [`HASHING_SLOTS`]. The slot goes with the work,
 /// not with the request: a client that hangs up mid-hash cannot free it for another hash while
@@ -435,7 +436,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(200));
             RUNNING.fetch_sub(1, Ordering::SeqCst);
         }
-        let slots = HASHING_SLOTS.available_permits();
+        let slots = hashing_slot_count();
         for _ in 0..slots {
             let request = tokio::spawn(off_executor(hash));
             tokio::time::sleep(Duration::from_millis(20)).await;

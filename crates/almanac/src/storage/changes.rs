@@ -115,6 +115,9 @@ impl Changes {
                 }
             }
             self.set_complete(false);
+            if pool.is_closed() {
+                return;
+            }
             tracing::warn!(
                 "lost the connection that listens for other processes' changes; not caching until it is back"
             );

@@ -157,7 +157,7 @@ pub async fn insert_event(
     let id = Uuid::now_v7();
     let now = Timestamp::now();
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::begin(pool).await?;
         sqlx::query(
             "INSERT INTO events (id, owner_id, title, description, start_at, end_at, series_end_at, \
              timezone, revision, occurrences_revision, revised_at, created_at, updated_at) \
@@ -270,7 +270,7 @@ pub async fn update_event(
     let now = Timestamp::now();
     let bump: i64 = schedule_changed.into();
     let updated = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::begin(pool).await?;
         let updated = sqlx::query(
             "UPDATE events SET title = $1, description = $2, start_at = $3, end_at = $4, timezone = $5, \
              revision = revision + $6, revised_at = CASE WHEN $6 > 0 THEN $7 ELSE revised_at END, updated_at = $7, \

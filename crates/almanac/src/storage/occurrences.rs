@@ -165,7 +165,7 @@ pub async fn store_occurrences(
     occurrences: &[GeneratedOccurrence],
 ) -> Result<StoreOutcome, StorageError> {
     Ok(on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = super::begin(pool).await?;
         // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
         // concurrent edit waits for this commit and then bumps the revision again.
         let current = sqlx::query(

@@ -1,5 +1,6 @@
 //! Integration tests: the real application, in-process, on SQLite and on PostgreSQL.
 
+mod cancellation;
 mod cli;
 mod events;
 mod freshness;

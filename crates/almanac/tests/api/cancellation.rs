@@ -1,0 +1,62 @@
+//! A request cut short — its client hung up — never leaves a pooled connection inside a
+//! transaction, where later statements would hold its locks and stay invisible to others.
+
+use std::time::Duration;
+
+use almanac::storage::{DatabaseTarget, Db, Pool, PoolSettings, begin};
+
+use crate::support::{Backend, TestDatabase};
+
+#[tokio::test]
+async fn a_transaction_dropped_while_it_begins_is_rolled_back_on_postgresql() {
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let url = database.url.clone().expect("a PostgreSQL database");
+    let settings = PoolSettings {
+        max_connections: 1,
+        ..PoolSettings::default()
+    };
+    let db = Db::connect(&DatabaseTarget::Postgres(url), &settings)
+        .await
+        .expect("PostgreSQL reachable");
+    let Pool::Postgres(pool) = db.pool() else {
+        panic!("a PostgreSQL pool");
+    };
+
+    // Dropped after more and more turns of the runtime, as by a client hanging up: some drops land
+    // while BEGIN is on its way, before its answer.
+    let mut dropped_unfinished = 0;
+    for turns in 1..=60 {
+        let finished = {
+            let mut beginning = std::pin::pin!(begin(pool));
+            let mut finished = false;
+            for _ in 0..turns {
+                if futures::poll!(beginning.as_mut()).is_ready() {
+                    finished = true;
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            finished
+        };
+        if !finished {
+            dropped_unfinished += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        // A statement of its own is in a transaction that has just begun, not one from before.
+        let on_its_own: bool = sqlx::query_scalar(
+            "SELECT clock_timestamp() - xact_start < INTERVAL '40 milliseconds' \
+             FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("the pool's only connection answers");
+        assert!(
+            on_its_own,
+            "the pooled connection was left inside a transaction"
+        );
+    }
+    assert!(
+        dropped_unfinished > 0,
+        "no transaction was dropped while beginning"
+    );
+}
