@@ -22,6 +22,8 @@ pub enum EventError {
     NotFound,
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("the change was interrupted: {0}")]
+    Interrupted(tokio::task::JoinError),
 }
 
 /// What a client sent for an event; `None` means the field was absent. For a recurrence,
@@ -59,9 +61,24 @@ pub async fn create_event(
     input: EventInput,
 ) -> Result<Event, EventError> {
     let fields = resolve(None, input, limits)?;
-    let event = events::insert_event(db, owner_id, &fields).await?;
-    jobs.enqueue_generation(event.id, event.revision).await;
-    Ok(event)
+    let (db, jobs) = (db.clone(), jobs.clone());
+    to_completion(async move {
+        let event = events::insert_event(&db, owner_id, &fields).await?;
+        jobs.enqueue_generation(event.id, event.revision).await;
+        Ok(event)
+    })
+    .await
+}
+
+/// Runs a write and the queueing of its job to the end even when the request that asked for them
+/// is dropped (its client hung up between the two): otherwise a committed change would wait for
+/// the reconciler to be generated.
+async fn to_completion<T: Send + 'static>(
+    change: impl Future<Output = Result<T, EventError>> + Send + 'static,
+) -> Result<T, EventError> {
+    tokio::spawn(change)
+        .await
+        .unwrap_or_else(|error| Err(EventError::Interrupted(error)))
 }
 
 /// Applies a full (PUT) or partial (PATCH) update; absent fields keep their values, as in DRF.
@@ -81,13 +98,17 @@ pub async fn update_event(
         || fields.end != current.end
         || fields.timezone != current.timezone
         || fields.rule.as_ref() != current.recurrence.as_ref().map(|r| &r.rule);
-    let event = events::update_event(db, owner_id, id, &fields, schedule_changed)
-        .await?
-        .ok_or(EventError::NotFound)?;
-    if schedule_changed {
-        jobs.enqueue_generation(event.id, event.revision).await;
-    }
-    Ok(event)
+    let (db, jobs) = (db.clone(), jobs.clone());
+    to_completion(async move {
+        let event = events::update_event(&db, owner_id, id, &fields, schedule_changed)
+            .await?
+            .ok_or(EventError::NotFound)?;
+        if schedule_changed {
+            jobs.enqueue_generation(event.id, event.revision).await;
+        }
+        Ok(event)
+    })
+    .await
 }
 
 pub async fn delete_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<(), EventError> {
@@ -392,6 +413,8 @@ pub enum GenerationError {
     InvalidSeries(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("the change was interrupted: {0}")]
+    Interrupted(tokio::task::JoinError),
 }
 
 /// Materializes the occurrences of `revision` of an event. Idempotent, and safe against races:

@@ -188,6 +188,7 @@ impl From<EventError> for ApiError {
             EventError::Invalid(errors) => ApiError::Validation(errors),
             EventError::NotFound => ApiError::NotFound,
             EventError::Storage(error) => error.into(),
+            EventError::Interrupted(error) => ApiError::Internal(error.into()),
         }
     }
 }
