@@ -20,7 +20,7 @@ pub use worker::{run_until_idle, run_worker};
 
 /// Attempts of one job: the first run and three retries with exponential backoff.
 pub const MAX_ATTEMPTS: usize = 4;
-/// How long an event may stay stale before the reconciler enqueues it again.
+/// How long an event may stay stale before the reconciler enqueues it again, at the least.
 pub const RECONCILE_GRACE: Duration = Duration::from_secs(30);
 const RECONCILE_BATCH: i64 = 500;
 
@@ -41,10 +41,14 @@ pub struct JobContext {
     pub concurrency: usize,
 }
 
-/// Enqueues every event stale for longer than `grace`, except those whose current revision failed
-/// for good. Returns how many were enqueued.
-pub async fn reconcile_stale(db: &Db, jobs: &Jobs, grace: Duration) -> Result<usize, StorageError> {
-    let stale = event_storage::stale_events(db, Timestamp::now() - grace, RECONCILE_BATCH).await?;
+/// Enqueues every event whose occurrences have been stale since before `revised_before`, except
+/// those whose current revision failed for good. Returns how many were enqueued.
+pub async fn reconcile_stale(
+    db: &Db,
+    jobs: &Jobs,
+    revised_before: Timestamp,
+) -> Result<usize, StorageError> {
+    let stale = event_storage::stale_events(db, revised_before, RECONCILE_BATCH).await?;
     for (event_id, revision) in &stale {
         jobs.enqueue_generation(*event_id, *revision).await;
     }

@@ -26,6 +26,8 @@ const QUEUE: &str = "generate-occurrences";
 const JOBS_FILE: &str = "jobs.sqlite3";
 /// Due jobs moved per call of [`PROMOTE_DUE`], far below Lua's `unpack` limit.
 const PROMOTE_BATCH: usize = 1000;
+/// Ids looked at per round trip when forgetting finished jobs.
+const FORGET_PAGE: usize = 1000;
 /// KEYS: schedule, active list, signal list; ARGV: now (epoch seconds), batch size.
 const PROMOTE_DUE: &str = r#"
 local due = redis.call("zrangebyscore", KEYS[1], 0, ARGV[1], "LIMIT", 0, ARGV[2])
@@ -140,6 +142,33 @@ impl Jobs {
             .map_err(|_| QueueError::Timeout(PUSH_TIMEOUT))?
     }
 
+    /// Jobs queued that no worker has started yet.
+    pub async fn waiting(&self) -> Result<usize, QueueError> {
+        match self {
+            Jobs::Local { storage, .. } => {
+                let statistics = storage.fetch_by_queue().await?;
+                let count = |title: &str| {
+                    statistics
+                        .iter()
+                        .find(|statistic| statistic.title == title)
+                        .and_then(|statistic| statistic.value.parse::<f64>().ok())
+                        .map_or(0, |count| count as usize)
+                };
+                Ok(count("ACTIVE_JOBS").saturating_sub(count("RUNNING_JOBS")))
+            }
+            Jobs::Redis(storage) => {
+                let config = storage.get_config();
+                let mut connection = storage.clone().get_connection().clone();
+                let (scheduled, active): (usize, usize) = redis::pipe()
+                    .zcard(config.scheduled_jobs_set())
+                    .llen(config.active_jobs_list())
+                    .query_async(&mut connection)
+                    .await?;
+                Ok(scheduled + active)
+            }
+        }
+    }
+
     /// Jobs not yet finished: queued, or taken by `worker` and not yet acknowledged.
     pub async fn outstanding(&self, worker: &WorkerContext) -> Result<usize, QueueError> {
         match self {
@@ -228,8 +257,59 @@ impl Jobs {
     pub async fn forget_finished(&self) -> Result<usize, QueueError> {
         match self {
             Jobs::Local { storage, .. } => Ok(storage.clone().vacuum().await?),
-            Jobs::Redis(storage) => Ok(storage.clone().vacuum().await?),
+            Jobs::Redis(storage) => {
+                let forgotten = storage.clone().vacuum().await?;
+                let config = storage.get_config();
+                let mut connection = storage.clone().get_connection().clone();
+                for set in [config.done_jobs_set(), config.dead_jobs_set()] {
+                    forget_ids(&mut connection, &set, &config.job_meta_hash()).await?;
+                }
+                Ok(forgotten)
+            }
         }
+    }
+}
+
+/// apalis-redis's vacuum deletes a finished job's data and metadata but leaves its id in the set
+/// of done (or dead) jobs, which would then grow by an id per job forever: the ids whose metadata
+/// is gone go too, a page at a time so that Redis never blocks on a long script.
+async fn forget_ids(
+    connection: &mut ConnectionManager,
+    set: &str,
+    metadata_prefix: &str,
+) -> Result<(), QueueError> {
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, ids): (u64, Vec<String>) = redis::cmd("SSCAN")
+            .arg(set)
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(FORGET_PAGE)
+            .query_async(connection)
+            .await?;
+        if !ids.is_empty() {
+            let mut lookups = redis::pipe();
+            for id in &ids {
+                lookups.exists(format!("{metadata_prefix}:{id}"));
+            }
+            let kept: Vec<bool> = lookups.query_async(connection).await?;
+            let forgotten: Vec<&String> = ids
+                .iter()
+                .zip(kept)
+                .filter_map(|(id, kept)| (!kept).then_some(id))
+                .collect();
+            if !forgotten.is_empty() {
+                redis::cmd("SREM")
+                    .arg(set)
+                    .arg(&forgotten)
+                    .query_async::<()>(connection)
+                    .await?;
+            }
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
     }
 }
 

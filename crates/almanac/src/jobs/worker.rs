@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use super::{GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE};
 use crate::events::{self, Generation, GenerationError};
+use crate::storage::Timestamp;
 use crate::storage::generation_failures::{self, GenerationFailure};
 
 /// Between polls of Redis (apalis-redis offers no wake-up for scheduled jobs: a poll is one Lua
@@ -224,9 +225,33 @@ async fn promote(jobs: &Jobs) {
     }
 }
 
+/// Which stale events the reconciler may queue again: those revised before the last time no job
+/// was waiting, and at least [`RECONCILE_GRACE`] ago (see [`maintain`]).
+#[derive(Debug, Default)]
+struct StaleCutoff {
+    drained_at: Option<Timestamp>,
+}
+
+impl StaleCutoff {
+    /// Takes how many jobs wait `now`; `None` until the queue has once been seen with none.
+    fn observe(&mut self, waiting: usize, now: Timestamp) -> Option<Timestamp> {
+        if waiting == 0 {
+            self.drained_at = Some(now);
+        }
+        self.drained_at
+            .map(|drained_at| drained_at.min(now - RECONCILE_GRACE))
+    }
+}
+
 /// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), promotes due jobs on
 /// Redis, and forgets finished jobs hourly, until `shutdown`.
+///
+/// A job waiting its turn behind a backlog is not lost, and queueing its event again would only
+/// lengthen the backlog (a burst of writes once grew it by thousands of duplicates, and a new
+/// series waited 25 s behind them). So the reconciler only takes events revised before the last
+/// time it saw no job waiting: their jobs, if they had been queued, had all been started then.
 async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) {
+    let mut cutoff = StaleCutoff::default();
     let mut reconcile = tokio::time::interval(RECONCILE_PERIOD);
     let mut forget = tokio::time::interval(FORGET_FINISHED_PERIOD);
     let mut promote_due = tokio::time::interval(PROMOTE_PERIOD);
@@ -236,7 +261,15 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
             _ = shutdown.cancelled() => return,
             _ = promote_due.tick(), if !jobs.is_local() => promote(&jobs).await,
             _ = reconcile.tick() => {
-                if let Err(error) = super::reconcile_stale(&context.db, &jobs, RECONCILE_GRACE).await {
+                let waiting = match jobs.waiting().await {
+                    Ok(waiting) => waiting,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot count waiting jobs; will retry");
+                        continue;
+                    }
+                };
+                let Some(revised_before) = cutoff.observe(waiting, Timestamp::now()) else { continue };
+                if let Err(error) = super::reconcile_stale(&context.db, &jobs, revised_before).await {
                     tracing::warn!(%error, "reconciler failed; will retry");
                 }
             }
@@ -245,5 +278,36 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
                 Err(error) => tracing::warn!(%error, "cannot forget finished jobs; will retry"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: u64) -> Timestamp {
+        Timestamp::MIN + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn stale_events_are_queued_again_only_if_revised_before_the_queue_last_drained() {
+        let mut cutoff = StaleCutoff::default();
+        assert_eq!(
+            cutoff.observe(12, at(1_000)),
+            None,
+            "never seen drained: nothing is lost yet"
+        );
+        assert_eq!(
+            cutoff.observe(0, at(1_015)),
+            Some(at(985)),
+            "drained: the grace alone counts"
+        );
+        assert_eq!(cutoff.observe(3_000, at(1_030)), Some(at(1_000)));
+        assert_eq!(
+            cutoff.observe(2_000, at(1_300)),
+            Some(at(1_015)),
+            "a backlog since 1015 s: events revised since may still be waiting their turn"
+        );
+        assert_eq!(cutoff.observe(0, at(1_315)), Some(at(1_285)));
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use almanac::events::SeriesLimits;
 use almanac::jobs::{JobContext, reconcile_stale, run_until_idle};
+use almanac::storage::Timestamp;
 use almanac::storage::events::Page;
 use almanac::storage::generation_failures::list_failures;
 use almanac::storage::occurrences::{OccurrenceFilter, explain_list_occurrences};
@@ -64,7 +65,7 @@ on_both_backends! {
         assert!(failure.error.contains("more than 5 occurrences"), "{}", failure.error);
         assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "failed");
         assert_eq!(
-            reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles"),
+            reconcile_stale(&app.state.db, &app.state.jobs, Timestamp::now()).await.expect("reconciles"),
             0,
             "the reconciler leaves a revision that failed for good alone"
         );
@@ -181,7 +182,7 @@ async fn while_redis_is_down_writes_succeed_and_occurrences_follow_once_it_is_ba
         0,
         "the job was lost with Redis"
     );
-    let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO)
+    let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Timestamp::now())
         .await
         .expect("reconciles");
     assert_eq!(enqueued, 1);
@@ -222,4 +223,60 @@ async fn a_burst_of_jobs_beyond_luas_unpack_limit_is_still_run() {
             .expect("drains"),
         9_000
     );
+}
+
+#[tokio::test]
+async fn forgetting_finished_jobs_leaves_nothing_of_them_in_redis() {
+    use almanac::jobs::Jobs;
+
+    /// The number of members of a Redis set (`SCARD`) or fields of a hash (`HLEN`).
+    async fn size(redis: &mut redis::aio::ConnectionManager, command: &str, key: String) -> usize {
+        redis::cmd(command)
+            .arg(key)
+            .query_async(redis)
+            .await
+            .expect("Redis reachable")
+    }
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (access, _) = app.signed_up("ada@example.com").await;
+    for _ in 0..3 {
+        create(&app, &access, &daily(5)).await;
+    }
+    assert_eq!(app.run_pending_jobs().await, 3);
+    let Jobs::Redis(storage) = &app.state.jobs else {
+        panic!("PostgreSQL tests queue in Redis");
+    };
+    let config = storage.get_config();
+    let mut redis = storage.clone().get_connection().clone();
+    assert_eq!(size(&mut redis, "SCARD", config.done_jobs_set()).await, 3);
+
+    assert_eq!(
+        app.state.jobs.forget_finished().await.expect("forgotten"),
+        3
+    );
+    assert_eq!(
+        size(&mut redis, "SCARD", config.done_jobs_set()).await,
+        0,
+        "the ids of finished jobs are gone"
+    );
+    assert_eq!(
+        size(&mut redis, "HLEN", config.job_data_hash()).await,
+        0,
+        "and so is their data"
+    );
+}
+
+on_both_backends! {
+    async fn jobs_waiting_for_a_worker_are_counted_until_they_start(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        create(&app, &access, &daily(5)).await;
+        create(&app, &access, &daily(5)).await;
+        app.state.jobs.promote_due().await.expect("promoted");
+        assert_eq!(app.state.jobs.waiting().await.expect("counted"), 2);
+
+        app.run_pending_jobs().await;
+        assert_eq!(app.state.jobs.waiting().await.expect("counted"), 0);
+    }
 }

@@ -1,9 +1,8 @@
 //! `/api/v1/event-occurrences/` and background generation: the right instants across DST,
 //! range filters, stable ids, idempotent and race-safe jobs, and recovery of lost jobs.
 
-use std::time::Duration;
-
 use almanac::jobs::reconcile_stale;
+use almanac::storage::Timestamp;
 use almanac::storage::occurrences::{StoreOutcome, store_occurrences};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -195,11 +194,11 @@ on_both_backends! {
         app.drop_pending_jobs().await;
         assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
 
-        let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles");
+        let enqueued = reconcile_stale(&app.state.db, &app.state.jobs, Timestamp::now()).await.expect("reconciles");
         assert_eq!(enqueued, 1);
         app.run_pending_jobs().await;
         assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "ready");
         assert_eq!(app.get("/api/v1/event-occurrences/", Some(&access)).await.body.as_array().expect("array").len(), 6);
-        assert_eq!(reconcile_stale(&app.state.db, &app.state.jobs, Duration::ZERO).await.expect("reconciles"), 0);
+        assert_eq!(reconcile_stale(&app.state.db, &app.state.jobs, Timestamp::now()).await.expect("reconciles"), 0);
     }
 }
