@@ -638,7 +638,7 @@ def main():
     parser.add_argument("--events", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--ready-samples", type=int, default=20)
+    parser.add_argument("--ready-samples", type=int, default=40)
     parser.add_argument("--no-write", action="store_true", help="print the tables instead of updating docs/BENCHMARKS.md")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--smoke", action="store_true",

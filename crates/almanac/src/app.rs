@@ -50,8 +50,8 @@ impl AppState {
             auth.refresh_token_lifetime,
         );
         db.follow_changes(jobs.is_local());
-        // Accounts are small and asked for on every request: an eighth of the memory holds
-        // tens of thousands of them.
+        // Accounts are small and asked for on every request: an eighth of the memory (1 MB by
+        // default) holds thousands of them.
         let cache_bytes = config.http.cache_bytes;
         AppState {
             accounts: Accounts::new(
