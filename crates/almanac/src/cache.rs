@@ -104,6 +104,14 @@ mod tests {
         OwnerCache::new(changes.clone(), 1 << 20, 64)
     }
 
+    /// A cache in a process that sees every write.
+    fn complete() -> (Changes, OwnerCache<Uuid, &'static str>) {
+        let changes = Changes::default();
+        changes.set_complete(true);
+        let cache = cache(&changes);
+        (changes, cache)
+    }
+
     async fn get(
         cache: &OwnerCache<Uuid, &'static str>,
         owner: Uuid,
@@ -117,9 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_value_is_served_until_its_owner_changes() {
-        let changes = Changes::default();
-        changes.set_complete(true);
-        let cache = cache(&changes);
+        let (changes, cache) = complete();
         let owner = Uuid::now_v7();
         assert_eq!(get(&cache, owner, "first").await, "first");
         assert_eq!(get(&cache, owner, "second").await, "first");
@@ -129,9 +135,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_value_loaded_across_a_write_is_never_served() {
-        let changes = Changes::default();
-        changes.set_complete(true);
-        let cache = cache(&changes);
+        let (changes, cache) = complete();
         let owner = Uuid::now_v7();
         let loaded = cache
             .get_or_load(owner, owner, async {
@@ -163,9 +167,7 @@ mod tests {
 
     #[tokio::test]
     async fn errors_are_not_kept() {
-        let changes = Changes::default();
-        changes.set_complete(true);
-        let cache = cache(&changes);
+        let (_, cache) = complete();
         let owner = Uuid::now_v7();
         let failed = cache
             .get_or_load(owner, owner, async { Err::<&str, _>("database down") })

@@ -144,6 +144,18 @@ impl Jobs {
 
     /// Jobs queued that no worker has started yet.
     pub async fn waiting(&self) -> Result<usize, QueueError> {
+        Ok(self.counts(None).await?.waiting)
+    }
+
+    /// Jobs not yet finished: queued, or taken by `worker` and not yet acknowledged.
+    pub async fn outstanding(&self, worker: &WorkerContext) -> Result<usize, QueueError> {
+        let counts = self.counts(Some(worker)).await?;
+        Ok(counts.waiting + counts.taken)
+    }
+
+    /// Jobs waiting, and jobs taken: by any worker on the local queue, by `worker` (if given) on
+    /// Redis.
+    async fn counts(&self, worker: Option<&WorkerContext>) -> Result<JobCounts, QueueError> {
         match self {
             Jobs::Local { storage, .. } => {
                 let statistics = storage.fetch_by_queue().await?;
@@ -154,44 +166,29 @@ impl Jobs {
                         .and_then(|statistic| statistic.value.parse::<f64>().ok())
                         .map_or(0, |count| count as usize)
                 };
-                Ok(count("ACTIVE_JOBS").saturating_sub(count("RUNNING_JOBS")))
-            }
-            Jobs::Redis(storage) => {
-                let config = storage.get_config();
-                let mut connection = storage.clone().get_connection().clone();
-                let (scheduled, active): (usize, usize) = redis::pipe()
-                    .zcard(config.scheduled_jobs_set())
-                    .llen(config.active_jobs_list())
-                    .query_async(&mut connection)
-                    .await?;
-                Ok(scheduled + active)
-            }
-        }
-    }
-
-    /// Jobs not yet finished: queued, or taken by `worker` and not yet acknowledged.
-    pub async fn outstanding(&self, worker: &WorkerContext) -> Result<usize, QueueError> {
-        match self {
-            Jobs::Local { storage, .. } => {
-                let statistics = storage.fetch_by_queue().await?;
-                Ok(statistics
-                    .iter()
-                    .find(|statistic| statistic.title == "ACTIVE_JOBS")
-                    .and_then(|statistic| statistic.value.parse::<f64>().ok())
-                    .map_or(0, |active| active as usize))
+                let (active, running) = (count("ACTIVE_JOBS"), count("RUNNING_JOBS"));
+                Ok(JobCounts {
+                    waiting: active.saturating_sub(running),
+                    taken: running,
+                })
             }
             Jobs::Redis(storage) => {
                 let config = storage.get_config();
                 let mut connection = storage.clone().get_connection().clone();
                 // apalis-redis schedules every push (at "now" at the earliest); a worker's fetch
                 // moves due jobs to the active list, then to its in-flight set until acknowledged.
-                let (scheduled, active, taken): (usize, usize, usize) = redis::pipe()
+                let mut counts = redis::pipe();
+                counts
                     .zcard(config.scheduled_jobs_set())
-                    .llen(config.active_jobs_list())
-                    .scard(config.inflight_set_for(worker))
-                    .query_async(&mut connection)
-                    .await?;
-                Ok(scheduled + active + taken)
+                    .llen(config.active_jobs_list());
+                if let Some(worker) = worker {
+                    counts.scard(config.inflight_set_for(worker));
+                }
+                let counts: Vec<usize> = counts.query_async(&mut connection).await?;
+                Ok(JobCounts {
+                    waiting: counts.iter().take(2).sum(),
+                    taken: counts.get(2).copied().unwrap_or(0),
+                })
             }
         }
     }
@@ -311,6 +308,12 @@ async fn forget_ids(
         }
         cursor = next;
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct JobCounts {
+    waiting: usize,
+    taken: usize,
 }
 
 /// Wakes the local worker whenever this process inserts a job.
