@@ -4,6 +4,7 @@
 use std::fs::{File, TryLockError};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -19,8 +20,8 @@ use crate::accounts::{Accounts, TokenIssuer};
 use crate::api::occurrences::{Window, WindowKey};
 use crate::cache::OwnerCache;
 use crate::config::{HttpSettings, ServeConfig};
-use crate::events::SeriesLimits;
-use crate::jobs::{self, JobContext, Jobs, QueueTarget};
+use crate::events::{Events, SeriesLimits};
+use crate::jobs::{self, Clock, JobContext, Jobs, QueueTarget};
 use crate::storage::{DatabaseTarget, Db, PoolSettings};
 use crate::{api, http, web};
 
@@ -29,6 +30,7 @@ use crate::{api, http, web};
 pub struct AppState {
     pub db: Db,
     pub accounts: Accounts,
+    pub events: Events,
     pub jobs: Jobs,
     pub limits: SeriesLimits,
     pub trusted_proxies: usize,
@@ -66,6 +68,7 @@ impl AppState {
                 cache_bytes - cache_bytes / 8,
                 TYPICAL_WINDOW_BYTES,
             ),
+            events: Events::new(db.clone(), Arc::new(jobs.clone()), config.limits),
             db,
             jobs,
             limits: config.limits,
@@ -119,6 +122,7 @@ impl AppState {
             db: self.db.clone(),
             limits: self.limits,
             concurrency,
+            clock: Clock::system(),
         }
     }
 }

@@ -41,6 +41,8 @@ pub enum ConfigError {
     ZeroDuration { setting: &'static str },
     #[error("{setting} must be at least 1")]
     ZeroCount { setting: &'static str },
+    #[error("ALMANAC_HORIZON must be between 1 day and 100 years (got {0:?})")]
+    HorizonOutOfRange(Duration),
     #[error("ALMANAC_CORS_ORIGINS: {0:?} is not an origin like https://calendar.example.com")]
     BadCorsOrigin(String),
     #[error("REDIS_URL must look like redis://host:6379/0 (got {0:?})")]
@@ -361,10 +363,18 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, ConfigError> {
 /// Limits on recurring series.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeriesArgs {
-    /// Most occurrences one series may have; a rule that would produce more is refused (400).
+    /// Most occurrences one series with an end may have (a rule that would produce more is
+    /// refused with a 400), and most occurrences one generation stores of a series without end.
     #[arg(long, env = "ALMANAC_MAX_OCCURRENCES", default_value_t = 5000)]
     pub max_occurrences: usize,
+
+    /// How far ahead series without end are stored (workers move it forward by themselves);
+    /// occurrences beyond it are computed when asked for.
+    #[arg(long, env = "ALMANAC_HORIZON", default_value = "2years", value_parser = humantime::parse_duration)]
+    pub horizon: Duration,
 }
+
+const DAY: Duration = Duration::from_secs(86_400);
 
 impl SeriesArgs {
     pub fn resolve(&self) -> Result<SeriesLimits, ConfigError> {
@@ -373,8 +383,12 @@ impl SeriesArgs {
                 setting: "ALMANAC_MAX_OCCURRENCES",
             });
         }
+        if !(DAY..=DAY * 36_525).contains(&self.horizon) {
+            return Err(ConfigError::HorizonOutOfRange(self.horizon));
+        }
         Ok(SeriesLimits {
             max_occurrences: self.max_occurrences,
+            horizon: self.horizon,
         })
     }
 }
@@ -685,6 +699,23 @@ mod tests {
                 setting: "ALMANAC_WORKER_CONCURRENCY"
             })
         ));
+    }
+
+    #[test]
+    fn the_horizon_defaults_to_two_years_and_must_be_a_day_to_a_century() {
+        let default = serve_args(&[]).series.resolve().expect("valid");
+        assert_eq!(default.horizon, Duration::from_secs(63_115_200));
+        let chosen = serve_args(&["--horizon", "90days"])
+            .series
+            .resolve()
+            .expect("valid");
+        assert_eq!(chosen.horizon, DAY * 90);
+        for outside in ["23h", "101years"] {
+            assert!(matches!(
+                serve_args(&["--horizon", outside]).series.resolve(),
+                Err(ConfigError::HorizonOutOfRange(_))
+            ));
+        }
     }
 
     #[test]

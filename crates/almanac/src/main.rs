@@ -78,6 +78,7 @@ async fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let context = JobContext {
         db: db.clone(),
         limits: config.limits,
+        clock: almanac::jobs::Clock::system(),
         concurrency: config.queue.worker_concurrency,
     };
     if args.until_idle {

@@ -1,889 +1,690 @@
-//! Expansion of a series into occurrences, on wall-clock time in the event's zone
-//! (RFC 5545 §3.3.10), with DST gaps and folds resolved as RFC 5545 §3.3.5 prescribes.
+//! The calendar pattern of a rule (RFC 5545 §3.3.10): which dates each period of a series
+//! offers, and the walk over the periods that finds them — on plain day numbers, so that the
+//! argument bounding the work below holds past jiff's last year.
+//!
+//! # Bounded work
+//!
+//! The Gregorian calendar repeats every 400 years: 146,097 days, which is exactly 20,871 weeks
+//! (so weekdays repeat too) and 4,800 months. Whether a period offers a date depends only on the
+//! period's place in that cycle (its dates, their weekdays, the lengths of its months and year).
+//! Period `k` starts `k * interval` units (days, weeks, months or years) after the start's, so
+//! periods `k` and `k + L` sit at the same place in the cycle when `L * interval` is a multiple
+//! of the cycle's length in units: `L = units / gcd(interval, units)` with units 146,097 (days),
+//! 20,871 (weeks), 4,800 (months) or 400 (years). Any `L` consecutive periods therefore meet
+//! every place a period of this series can ever have; if none of them offers a date, no later
+//! one will. So the walk stops after `L` empty periods in a row, and one step of it examines at
+//! most `L` periods — at most 146,097 days, whatever the frequency and interval — plus the
+//! period holding the date it returns (at most 366 days). A walk bounded by the end of year 9999
+//! examines at most the days from its first period to then, plus one cycle.
 
-use jiff::civil::{Date, DateTime};
-use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp};
+use jiff::civil::{Date, Weekday};
 
-use crate::{End, Frequency, RecurrenceError, Rule};
+use crate::{Frequency, RuleParts};
 
-/// Candidates examined before giving up. Daily and weekly rules never skip a candidate, so the
-/// occurrence limit bounds them; monthly rules skip only months lacking the start's day, and the
-/// sparsest (a Feb 29 start, every 12 months) skips 3 of 4 — about 20,000 candidates across all
-/// of jiff's years -9999..=9999. So only a caller's huge occurrence limit can reach this bound.
-const MAX_CANDIDATES: i64 = 200_000;
+/// A civil date as the number of days since 1970-01-01 (proleptic Gregorian calendar).
+pub(crate) type Day = i64;
 
-/// One occurrence of an event: its start, and its start plus the event's duration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Occurrence {
-    pub start: Timestamp,
-    pub end: Timestamp,
+/// Days in the Gregorian cycle of 400 years, the longest any pattern takes to repeat.
+pub(crate) const CYCLE_DAYS: u64 = 146_097;
+
+/// The last day jiff (and so this engine) can name: 9999-12-31.
+pub(crate) const LAST_DAY: Day = days_from_civil(9999, 12, 31);
+
+/// The day number of a civil date (Howard Hinnant's `days_from_civil`).
+const fn days_from_civil(year: i64, month: i64, day: i64) -> Day {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * CYCLE_DAYS as i64 + day_of_era - 719_468
 }
 
-/// Looks up an IANA zone name ("UTC", "Europe/Berlin").
-pub fn time_zone(name: &str) -> Result<TimeZone, RecurrenceError> {
-    TimeZone::get(name).map_err(|_| RecurrenceError::UnknownTimeZone(name.to_owned()))
+/// The civil date of a day number (Howard Hinnant's `civil_from_days`): year, month, day.
+fn civil_from_days(day: Day) -> (i64, i64, i64) {
+    let shifted = day + 719_468;
+    let era = shifted.div_euclid(CYCLE_DAYS as i64);
+    let day_of_era = shifted - era * CYCLE_DAYS as i64;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day_of_month = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day_of_month)
 }
 
-/// The occurrences of an event: the event itself without a rule, the whole series with one. The
-/// first occurrence is the event; each has the event's duration. A series refuses to grow past
-/// `max_occurrences` rather than being cut short; one reaching the end of year 9999 just ends.
-pub fn expand(
-    start: Timestamp,
-    end: Timestamp,
-    zone: &TimeZone,
-    rule: Option<&Rule>,
-    max_occurrences: usize,
-) -> Result<Vec<Occurrence>, RecurrenceError> {
-    if end < start {
-        return Err(RecurrenceError::EndBeforeStart);
+fn is_leap_year(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
-    let Some(rule) = rule else {
-        return Ok(vec![Occurrence { start, end }]);
-    };
-    rule.check()?;
-    let (limit, by_count) = match rule.end {
-        End::Until(until) if until <= start => return Err(RecurrenceError::UntilNotAfterStart),
-        End::Until(_) => (usize::MAX, false),
-        End::Count(count) => (usize::try_from(count).unwrap_or(usize::MAX), true),
-    };
-    let too_many = RecurrenceError::TooManyOccurrences {
-        max: max_occurrences,
-        by_count,
-    };
-    // A count says up front how long the series is; no need to expand it to refuse it.
-    if by_count && limit > max_occurrences {
-        return Err(too_many);
+}
+
+fn days_in_year(year: i64) -> i64 {
+    if is_leap_year(year) { 366 } else { 365 }
+}
+
+/// Monday 0 … Sunday 6; 1970-01-01 was a Thursday.
+fn weekday_index(day: Day) -> i64 {
+    (day + 3).rem_euclid(7)
+}
+
+pub(crate) fn day_of(date: Date) -> Day {
+    days_from_civil(
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    )
+}
+
+/// The date of a day number, if jiff can represent it (years -9999 to 9999).
+pub(crate) fn date_of(day: Day) -> Option<Date> {
+    let (year, month, day) = civil_from_days(day);
+    Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// A rule's day selection, compiled against the event's start date.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    frequency: Frequency,
+    interval: i64,
+    /// Bit `m` set: month `m` allowed; 0: every month.
+    months: u16,
+    /// Bit `d` set: day `d` of the month allowed.
+    month_days_from_start: u32,
+    /// Bit `d` set: the `d`-th day from the month's end (-`d`) allowed.
+    month_days_from_end: u32,
+    /// `(ordinal, weekday index)` of each BYDAY entry.
+    weekdays: Vec<(Option<i64>, i64)>,
+    /// Yearly ordinals count within the year without BYMONTH, within the month with it.
+    ordinals_within_year: bool,
+    set_positions: Vec<i64>,
+    /// Weekly periods start on the days whose number is congruent to this modulo 7.
+    week_shift: i64,
+    /// The unit (day, week, month or year number) of the start's period.
+    origin: i64,
+    /// Periods after which the pattern repeats (see the module's comment).
+    cycle: i64,
+}
+
+impl Pattern {
+    /// The pattern of `parts` (validated) for an event starting on `start`: with neither BYDAY
+    /// nor BYMONTHDAY, the start supplies the day (RFC 5545 §3.3.10: "information, not contained
+    /// in the rule, necessary to determine the various recurrence instance start time and dates
+    /// are derived from the Start Time"), as dateutil and the rrule crate derive it.
+    pub(crate) fn new(parts: &RuleParts, start: Date) -> Pattern {
+        let start_day = day_of(start);
+        let mut months = parts
+            .by_month
+            .iter()
+            .fold(0u16, |mask, month| mask | 1 << month);
+        let (mut month_days_from_start, mut month_days_from_end) = (0u32, 0u32);
+        for &day in &parts.by_month_day {
+            if day > 0 {
+                month_days_from_start |= 1 << day;
+            } else {
+                month_days_from_end |= 1 << day.unsigned_abs();
+            }
+        }
+        let mut weekdays: Vec<(Option<i64>, i64)> = parts
+            .by_weekday
+            .iter()
+            .map(|day| {
+                (
+                    day.ordinal.map(i64::from),
+                    i64::from(day.weekday.to_monday_zero_offset()),
+                )
+            })
+            .collect();
+        if parts.by_weekday.is_empty() && parts.by_month_day.is_empty() {
+            match parts.frequency {
+                Frequency::Daily => {}
+                Frequency::Weekly => weekdays.push((None, weekday_index(start_day))),
+                Frequency::Monthly => month_days_from_start = 1 << start.day(),
+                Frequency::Yearly => {
+                    month_days_from_start = 1 << start.day();
+                    if months == 0 {
+                        months = 1 << start.month();
+                    }
+                }
+            }
+        }
+        let week_shift = week_shift(parts.week_start);
+        let units_in_cycle = units_in_cycle(parts.frequency);
+        let interval = i64::from(parts.interval);
+        let mut pattern = Pattern {
+            frequency: parts.frequency,
+            interval,
+            months,
+            month_days_from_start,
+            month_days_from_end,
+            weekdays,
+            ordinals_within_year: parts.by_month.is_empty(),
+            set_positions: parts
+                .by_set_position
+                .iter()
+                .map(|p| i64::from(*p))
+                .collect(),
+            week_shift,
+            origin: 0,
+            cycle: units_in_cycle / gcd(interval, units_in_cycle),
+        };
+        pattern.origin = pattern.unit_of(start_day);
+        pattern
     }
 
-    let duration = end.duration_since(start);
-    let first = zone.to_datetime(start);
-    let mut occurrences = Vec::new();
-    for k in 0..MAX_CANDIDATES {
-        // The event itself, even when its start is the later of two equal wall-clock times in a
-        // fold, which re-resolving its wall-clock time would not give back.
-        let occurrence_start = if k == 0 {
-            start
+    /// The unit (day, week, month or year number) holding `day`.
+    fn unit_of(&self, day: Day) -> i64 {
+        match self.frequency {
+            Frequency::Daily => day,
+            Frequency::Weekly => (day - self.week_shift).div_euclid(7),
+            Frequency::Monthly => {
+                let (year, month, _) = civil_from_days(day);
+                year * 12 + month - 1
+            }
+            Frequency::Yearly => civil_from_days(day).0,
+        }
+    }
+
+    /// The first and last day of period `k`; `None` past what day numbers can hold.
+    fn period(&self, k: i64) -> Option<(Day, Day)> {
+        let unit = k.checked_mul(self.interval)?.checked_add(self.origin)?;
+        // Keeps the day arithmetic below far from overflow. Never reached by a scan of one
+        // cycle: at most 146,097 days (or the equivalent) times an interval below 2^32 is below
+        // 2^50 units.
+        const LIMIT: i64 = 1 << 52;
+        if unit.abs() > LIMIT {
+            return None;
+        }
+        Some(match self.frequency {
+            Frequency::Daily => (unit, unit),
+            Frequency::Weekly => {
+                let first = unit * 7 + self.week_shift;
+                (first, first + 6)
+            }
+            Frequency::Monthly => {
+                let (year, month) = (unit.div_euclid(12), unit.rem_euclid(12) + 1);
+                let first = days_from_civil(year, month, 1);
+                (first, first + days_in_month(year, month) - 1)
+            }
+            Frequency::Yearly => (days_from_civil(unit, 1, 1), days_from_civil(unit, 12, 31)),
+        })
+    }
+
+    /// The first period (k ≥ 0) that ends on or after `day`: where a walk seeking `day` starts.
+    pub(crate) fn first_period_reaching(&self, day: Day) -> i64 {
+        let units = self.unit_of(day) - self.origin;
+        if units <= 0 {
+            0
         } else {
-            // Cannot overflow: below 2^32 * 2^18.
-            let local = match candidate(first, rule.frequency, i64::from(rule.interval) * k) {
-                Candidate::At(local) => local,
-                Candidate::Skipped => continue,
-                Candidate::BeyondRange => return Ok(occurrences),
-            };
-            // A time in a gap moves forward by the gap; a time in a fold takes the earlier
-            // offset (RFC 5545 §3.3.5) — jiff's "compatible" disambiguation.
-            match zone.to_ambiguous_timestamp(local).compatible() {
-                Ok(instant) => instant,
-                Err(_) => return Ok(occurrences),
-            }
-        };
-        if let End::Until(until) = rule.end
-            && occurrence_start > until
+            // Ceiling division: the period holding `day`, or the next one when the interval
+            // skips the unit holding it.
+            (units + self.interval - 1) / self.interval
+        }
+    }
+
+    /// Whether a day at `place` is one of this pattern's candidates.
+    fn offers(&self, place: &Place) -> bool {
+        if self.months != 0 && self.months & (1 << place.month) == 0 {
+            return false;
+        }
+        let month_days_given = self.month_days_from_start | self.month_days_from_end != 0;
+        let from_end_of_month = place.month_length - place.day_of_month + 1;
+        if month_days_given
+            && self.month_days_from_start & (1 << place.day_of_month) == 0
+            && self.month_days_from_end & (1 << from_end_of_month) == 0
         {
-            return Ok(occurrences);
+            return false;
         }
-        if occurrences.len() == max_occurrences {
-            return Err(too_many);
+        if self.weekdays.is_empty() {
+            return true;
         }
-        let Ok(occurrence_end) = occurrence_start.checked_add(duration) else {
-            return Ok(occurrences);
+        // RFC 5545 §3.3.10: an ordinal counts within the month for MONTHLY, and for YEARLY with
+        // BYMONTH; within the year otherwise.
+        let (index, length) = if self.frequency == Frequency::Yearly && self.ordinals_within_year {
+            (place.day_of_year, place.year_length)
+        } else {
+            (place.day_of_month, place.month_length)
         };
-        occurrences.push(Occurrence {
-            start: occurrence_start,
-            end: occurrence_end,
-        });
-        if occurrences.len() == limit {
-            return Ok(occurrences);
+        let from_start = (index - 1) / 7 + 1;
+        let from_end = -((length - index) / 7 + 1);
+        self.weekdays.iter().any(|&(ordinal, weekday)| {
+            weekday == place.weekday
+                && ordinal.is_none_or(|ordinal| ordinal == from_start || ordinal == from_end)
+        })
+    }
+
+    /// Puts the candidate days of the period `first..=last` into `days`, in order, BYSETPOS
+    /// applied; returns how many days it examined.
+    fn fill(&self, first: Day, last: Day, days: &mut Vec<Day>) -> u64 {
+        let mut place = Place::of(first);
+        for day in first..=last {
+            if self.offers(&place) {
+                days.push(day);
+            }
+            place.advance();
+        }
+        if !self.set_positions.is_empty() {
+            // RFC 5545 §3.3.10: BYSETPOS picks the n-th of the period's set (-1: the last).
+            let length = i64::try_from(days.len()).unwrap_or(i64::MAX);
+            let mut picked: Vec<Day> = self
+                .set_positions
+                .iter()
+                .filter_map(|&position| {
+                    let index = if position > 0 {
+                        position - 1
+                    } else {
+                        length + position
+                    };
+                    usize::try_from(index)
+                        .ok()
+                        .and_then(|index| days.get(index).copied())
+                })
+                .collect();
+            picked.sort_unstable();
+            picked.dedup();
+            *days = picked;
+        }
+        u64::try_from(last - first + 1).unwrap_or(0)
+    }
+
+    /// Whether the pattern offers no date after the start, ever: one cycle of periods after the
+    /// start's is empty (see the module's comment). Returns the days it examined too.
+    pub(crate) fn never_occurs(&self) -> (bool, u64) {
+        let mut walk = Walk::new(1, Day::MIN);
+        let none = walk.next_day(self, Day::MAX).is_none();
+        (none, walk.examined)
+    }
+}
+
+/// Where a day sits in its month, week and year: all a pattern looks at.
+#[derive(Debug, PartialEq)]
+struct Place {
+    year: i64,
+    month: i64,
+    day_of_month: i64,
+    month_length: i64,
+    /// Monday 0 … Sunday 6.
+    weekday: i64,
+    day_of_year: i64,
+    year_length: i64,
+}
+
+impl Place {
+    fn of(day: Day) -> Place {
+        let (year, month, day_of_month) = civil_from_days(day);
+        Place {
+            year,
+            month,
+            day_of_month,
+            month_length: days_in_month(year, month),
+            weekday: weekday_index(day),
+            day_of_year: day - days_from_civil(year, 1, 1) + 1,
+            year_length: days_in_year(year),
         }
     }
-    Err(RecurrenceError::IterationLimit)
+
+    /// Moves to the next day: cheaper than [`Place::of`] for every day of a period.
+    fn advance(&mut self) {
+        self.weekday = (self.weekday + 1) % 7;
+        self.day_of_month += 1;
+        self.day_of_year += 1;
+        if self.day_of_month > self.month_length {
+            self.day_of_month = 1;
+            self.month += 1;
+            if self.month > 12 {
+                self.month = 1;
+                self.year += 1;
+                self.day_of_year = 1;
+                self.year_length = days_in_year(self.year);
+            }
+            self.month_length = days_in_month(self.year, self.month);
+        }
+    }
 }
 
-enum Candidate {
-    At(DateTime),
-    /// The month lacks the start's day: RFC 5545 §3.3.10 ignores such invalid dates.
-    Skipped,
-    /// Past the year 9999, or too far to compute.
-    BeyondRange,
+/// Weeks starting on `week_start` start on the days whose number is congruent to this modulo 7.
+fn week_shift(week_start: Weekday) -> i64 {
+    // 1970-01-01 (day 0) was a Thursday, weekday index 3.
+    (i64::from(week_start.to_monday_zero_offset()) - 3).rem_euclid(7)
 }
 
-/// The `step`-th period after `first`, always computed from the first occurrence so that a
-/// series on the 31st returns to the 31st after a short month.
-fn candidate(first: DateTime, frequency: Frequency, step: i64) -> Candidate {
-    let date = first.date();
-    let moved = match frequency {
-        Frequency::Daily => add_days(date, step),
-        Frequency::Weekly => step.checked_mul(7).and_then(|days| add_days(date, days)),
-        Frequency::Monthly => {
-            let months = i64::from(date.year()) * 12 + i64::from(date.month() - 1) + step;
-            let (Ok(year), Ok(month)) = (
-                i16::try_from(months.div_euclid(12)),
-                i8::try_from(months.rem_euclid(12) + 1),
-            ) else {
-                return Candidate::BeyondRange;
+/// How many of a frequency's units (days, weeks, months, years) make one Gregorian cycle.
+fn units_in_cycle(frequency: Frequency) -> i64 {
+    match frequency {
+        Frequency::Daily => 146_097,
+        Frequency::Weekly => 20_871,
+        Frequency::Monthly => 4_800,
+        Frequency::Yearly => 400,
+    }
+}
+
+/// A walk over a pattern's periods, returning their candidate days after a given day.
+#[derive(Debug)]
+pub(crate) struct Walk {
+    next_period: i64,
+    days: Vec<Day>,
+    position: usize,
+    /// Consecutive periods without any candidate (counted before `after` filters them).
+    empty_periods: i64,
+    /// Only days after this one are returned.
+    after: Day,
+    examined: u64,
+    finished: bool,
+}
+
+impl Walk {
+    pub(crate) fn new(first_period: i64, after: Day) -> Walk {
+        Walk {
+            next_period: first_period,
+            days: Vec::new(),
+            position: 0,
+            empty_periods: 0,
+            after,
+            examined: 0,
+            finished: false,
+        }
+    }
+
+    /// A walk that returns nothing (a series without a rule).
+    pub(crate) fn finished() -> Walk {
+        Walk {
+            finished: true,
+            ..Walk::new(0, Day::MAX)
+        }
+    }
+
+    pub(crate) fn examined(&self) -> u64 {
+        self.examined
+    }
+
+    /// The next candidate day, in order; `None` once a period starts after `last_day` or the
+    /// pattern has gone a whole cycle without a candidate.
+    pub(crate) fn next_day(&mut self, pattern: &Pattern, last_day: Day) -> Option<Day> {
+        loop {
+            if let Some(&day) = self.days.get(self.position) {
+                self.position += 1;
+                return Some(day);
+            }
+            if self.finished || self.empty_periods >= pattern.cycle {
+                self.finished = true;
+                return None;
+            }
+            let Some((first, last)) = pattern
+                .period(self.next_period)
+                .filter(|(first, _)| *first <= last_day)
+            else {
+                self.finished = true;
+                return None;
             };
-            if year > 9999 {
-                return Candidate::BeyondRange;
+            self.next_period += 1;
+            self.days.clear();
+            self.position = 0;
+            self.examined += pattern.fill(first, last, &mut self.days);
+            if self.days.is_empty() {
+                self.empty_periods += 1;
+            } else {
+                self.empty_periods = 0;
             }
-            match Date::new(year, month, date.day()) {
-                Ok(date) => Some(date),
-                Err(_) => return Candidate::Skipped,
-            }
+            let after = self.after;
+            self.days.retain(|day| *day > after);
         }
-    };
-    match moved {
-        Some(date) => Candidate::At(date.to_datetime(first.time())),
-        None => Candidate::BeyondRange,
     }
-}
-
-fn add_days(date: Date, days: i64) -> Option<Date> {
-    date.checked_add(Span::new().try_days(days).ok()?).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::SignedDuration;
+    use crate::Rule;
 
-    const NEW_YORK: &str = "America/New_York";
-
-    fn at(text: &str) -> Timestamp {
-        text.parse().expect("valid timestamp")
+    fn pattern(text: &str, start: Date) -> Pattern {
+        let rule = Rule::parse_rrule(text, &jiff::tz::TimeZone::UTC).expect("valid rule");
+        Pattern::new(rule.parts(), start)
     }
 
-    fn zone(name: &str) -> TimeZone {
-        time_zone(name).expect("known zone")
-    }
-
-    fn rule(frequency: Frequency, interval: u32, count: Option<u32>, until: Option<&str>) -> Rule {
-        Rule::new(frequency, interval, count, until.map(at)).expect("valid rule")
-    }
-
-    /// The local wall-clock time `local` ("1997-09-02T09:00") in `zone_name`, as an instant.
-    fn local_instant(local: &str, zone_name: &str) -> Timestamp {
-        let local = local.parse::<DateTime>().expect("valid civil datetime");
-        zone(zone_name)
-            .to_ambiguous_timestamp(local)
-            .compatible()
-            .expect("in range")
-    }
-
-    /// The series of a one-hour event starting at `local` in `zone_name`, as the wall-clock
-    /// starts with their offsets ("1997-09-02 09:00 -04:00") so DST shows.
-    fn series(local: &str, zone_name: &str, rule: Rule) -> Vec<String> {
-        let start = local_instant(local, zone_name);
-        let end = start
-            .checked_add(SignedDuration::from_hours(1))
-            .expect("in range");
-        let zone = zone(zone_name);
-        expand(start, end, &zone, Some(&rule), 5000)
-            .expect("valid series")
-            .iter()
-            .map(|occurrence| {
-                occurrence
-                    .start
-                    .to_zoned_datetime(zone.clone())
-                    .strftime("%Y-%m-%d %H:%M %:z")
-                    .to_string()
-            })
+    /// The first `n` dates a pattern offers after its start date.
+    fn dates(text: &str, start: Date, n: usize) -> Vec<String> {
+        let pattern = pattern(text, start);
+        let mut walk = Walk::new(0, day_of(start));
+        std::iter::from_fn(|| walk.next_day(&pattern, LAST_DAY))
+            .take(n)
+            .map(|day| date_of(day).expect("in range").to_string())
             .collect()
     }
 
-    fn count(frequency: Frequency, interval: u32, count: u32) -> Rule {
-        rule(frequency, interval, Some(count), None)
+    #[test]
+    fn day_numbers_match_jiffs_calendar_across_its_range() {
+        let mut date = Date::constant(-9999, 1, 1);
+        let mut day = day_of(date);
+        assert_eq!(day_of(Date::constant(1970, 1, 1)), 0);
+        while date < Date::MAX {
+            assert_eq!(date_of(day), Some(date));
+            assert_eq!(
+                weekday_index(day),
+                i64::from(date.weekday().to_monday_zero_offset())
+            );
+            date = date
+                .checked_add(jiff::Span::new().days(997))
+                .unwrap_or(Date::MAX);
+            day = day_of(date);
+        }
+        assert_eq!(date_of(LAST_DAY), Some(Date::MAX));
+        assert_eq!(date_of(LAST_DAY + 1), None);
     }
 
     #[test]
-    fn without_a_rule_the_event_is_its_only_occurrence() {
-        let (start, end) = (at("2026-05-01T10:00:00Z"), at("2026-05-01T11:00:00Z"));
-        assert_eq!(
-            expand(start, end, &zone("UTC"), None, 5000),
-            Ok(vec![Occurrence { start, end }])
-        );
-    }
-
-    #[test]
-    fn rfc5545_daily_for_10_occurrences() {
-        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 1, 10));
-        let expected: Vec<String> = (2..=11)
-            .map(|day| format!("1997-09-{day:02} 09:00 -04:00"))
-            .collect();
-        assert_eq!(got, expected);
-    }
-
-    #[test]
-    fn rfc5545_daily_until_december_24_keeps_nine_oclock_across_the_fall_change() {
-        // RRULE:FREQ=DAILY;UNTIL=19971224T000000Z
-        let got = series(
-            "1997-09-02T09:00",
-            NEW_YORK,
-            rule(Frequency::Daily, 1, None, Some("1997-12-24T00:00:00Z")),
-        );
-        assert_eq!(got.len(), 113);
-        assert_eq!(got[53], "1997-10-25 09:00 -04:00");
-        assert_eq!(got[54], "1997-10-26 09:00 -05:00");
-        assert_eq!(got[112], "1997-12-23 09:00 -05:00");
-    }
-
-    #[test]
-    fn rfc5545_every_other_day() {
-        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 2, 5));
-        let expected: Vec<String> = [2, 4, 6, 8, 10]
-            .iter()
-            .map(|day| format!("1997-09-{day:02} 09:00 -04:00"))
-            .collect();
-        assert_eq!(got, expected);
-    }
-
-    #[test]
-    fn rfc5545_every_10_days_5_occurrences() {
-        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Daily, 10, 5));
-        assert_eq!(
-            got,
-            [
-                "1997-09-02 09:00 -04:00",
-                "1997-09-12 09:00 -04:00",
-                "1997-09-22 09:00 -04:00",
-                "1997-10-02 09:00 -04:00",
-                "1997-10-12 09:00 -04:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn rfc5545_weekly_for_10_occurrences() {
-        let got = series(
-            "1997-09-02T09:00",
-            NEW_YORK,
-            count(Frequency::Weekly, 1, 10),
-        );
-        assert_eq!(
-            got,
-            [
-                "1997-09-02 09:00 -04:00",
-                "1997-09-09 09:00 -04:00",
-                "1997-09-16 09:00 -04:00",
-                "1997-09-23 09:00 -04:00",
-                "1997-09-30 09:00 -04:00",
-                "1997-10-07 09:00 -04:00",
-                "1997-10-14 09:00 -04:00",
-                "1997-10-21 09:00 -04:00",
-                "1997-10-28 09:00 -05:00",
-                "1997-11-04 09:00 -05:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn rfc5545_weekly_until_december_24() {
-        // RRULE:FREQ=WEEKLY;UNTIL=19971224T000000Z: Sep 2 to Dec 23, 17 Tuesdays.
-        let got = series(
-            "1997-09-02T09:00",
-            NEW_YORK,
-            rule(Frequency::Weekly, 1, None, Some("1997-12-24T00:00:00Z")),
-        );
-        assert_eq!(got.len(), 17);
-        assert_eq!(got[16], "1997-12-23 09:00 -05:00");
-    }
-
-    #[test]
-    fn rfc5545_every_other_week() {
-        let got = series("1997-09-02T09:00", NEW_YORK, count(Frequency::Weekly, 2, 6));
-        assert_eq!(
-            got,
-            [
-                "1997-09-02 09:00 -04:00",
-                "1997-09-16 09:00 -04:00",
-                "1997-09-30 09:00 -04:00",
-                "1997-10-14 09:00 -04:00",
-                "1997-10-28 09:00 -05:00",
-                "1997-11-11 09:00 -05:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn rfc5545_monthly_on_the_2nd_for_10_occurrences() {
-        // The RFC's BYMONTHDAY=2,15 example, on the start's day only. DST began on 5 April in
-        // 1998, so 2 April is still standard time.
-        let got = series(
-            "1997-09-02T09:00",
-            NEW_YORK,
-            count(Frequency::Monthly, 1, 10),
-        );
-        assert_eq!(
-            got,
-            [
-                "1997-09-02 09:00 -04:00",
-                "1997-10-02 09:00 -04:00",
-                "1997-11-02 09:00 -05:00",
-                "1997-12-02 09:00 -05:00",
-                "1998-01-02 09:00 -05:00",
-                "1998-02-02 09:00 -05:00",
-                "1998-03-02 09:00 -05:00",
-                "1998-04-02 09:00 -05:00",
-                "1998-05-02 09:00 -04:00",
-                "1998-06-02 09:00 -04:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn rfc5545_every_18_months_10_occurrences() {
-        // The RFC's BYMONTHDAY=10,11,...,15 example, on the start's day only. From 2007 DST
-        // starts in the second week of March, so 10 March 2008 is daylight time.
-        let got = series(
-            "1997-09-10T09:00",
-            NEW_YORK,
-            count(Frequency::Monthly, 18, 10),
-        );
-        assert_eq!(
-            got,
-            [
-                "1997-09-10 09:00 -04:00",
-                "1999-03-10 09:00 -05:00",
-                "2000-09-10 09:00 -04:00",
-                "2002-03-10 09:00 -05:00",
-                "2003-09-10 09:00 -04:00",
-                "2005-03-10 09:00 -05:00",
-                "2006-09-10 09:00 -04:00",
-                "2008-03-10 09:00 -04:00",
-                "2009-09-10 09:00 -04:00",
-                "2011-03-10 09:00 -05:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_weekly_berlin_meeting_stays_at_nine_across_both_dst_changes() {
-        let spring = series(
-            "2026-03-23T09:00",
-            "Europe/Berlin",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            spring,
-            ["2026-03-23 09:00 +01:00", "2026-03-30 09:00 +02:00"]
-        );
-        let autumn = series(
-            "2026-10-19T09:00",
-            "Europe/Berlin",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            autumn,
-            ["2026-10-19 09:00 +02:00", "2026-10-26 09:00 +01:00"]
-        );
-    }
-
-    #[test]
-    fn a_weekly_new_york_meeting_stays_at_nine_across_the_spring_change() {
-        let got = series("2026-03-02T09:00", NEW_YORK, count(Frequency::Weekly, 1, 3));
-        assert_eq!(
-            got,
-            [
-                "2026-03-02 09:00 -05:00",
-                "2026-03-09 09:00 -04:00",
-                "2026-03-16 09:00 -04:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn sydney_leaves_daylight_time_in_april_and_enters_it_in_october() {
-        let april = series(
-            "2026-03-30T09:00",
-            "Australia/Sydney",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            april,
-            ["2026-03-30 09:00 +11:00", "2026-04-06 09:00 +10:00"]
-        );
-        let october = series(
-            "2026-09-28T09:00",
-            "Australia/Sydney",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            october,
-            ["2026-09-28 09:00 +10:00", "2026-10-05 09:00 +11:00"]
-        );
-    }
-
-    #[test]
-    fn auckland_changes_in_april_and_september() {
-        let april = series(
-            "2026-03-30T09:00",
-            "Pacific/Auckland",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            april,
-            ["2026-03-30 09:00 +13:00", "2026-04-06 09:00 +12:00"]
-        );
-        let september = series(
-            "2026-09-21T09:00",
-            "Pacific/Auckland",
-            count(Frequency::Weekly, 1, 2),
-        );
-        assert_eq!(
-            september,
-            ["2026-09-21 09:00 +12:00", "2026-09-28 09:00 +13:00"]
-        );
-    }
-
-    #[test]
-    fn a_time_in_the_spring_gap_moves_forward_by_the_gap() {
-        // 02:30 does not exist in Berlin on 2026-03-29: that week's meeting is at 03:30 CEST,
-        // and the next week's is back at 02:30.
-        let got = series(
-            "2026-03-22T02:30",
-            "Europe/Berlin",
-            count(Frequency::Weekly, 1, 3),
-        );
-        assert_eq!(
-            got,
-            [
-                "2026-03-22 02:30 +01:00",
-                "2026-03-29 03:30 +02:00",
-                "2026-04-05 02:30 +02:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_gap_at_midnight_in_sao_paulo_moves_to_one_oclock() {
-        // Brazil's last DST began at 00:00 on 2018-11-04, straight to 01:00.
-        let got = series(
-            "2018-11-03T00:30",
-            "America/Sao_Paulo",
-            count(Frequency::Daily, 1, 3),
-        );
-        assert_eq!(
-            got,
-            [
-                "2018-11-03 00:30 -03:00",
-                "2018-11-04 01:30 -02:00",
-                "2018-11-05 00:30 -02:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_time_in_the_autumn_fold_takes_the_earlier_offset() {
-        // 02:30 happens twice in Berlin on 2026-10-25; the first, still CEST, is used.
-        let got = series(
-            "2026-10-24T02:30",
-            "Europe/Berlin",
-            count(Frequency::Daily, 1, 3),
-        );
-        assert_eq!(
-            got,
-            [
-                "2026-10-24 02:30 +02:00",
-                "2026-10-25 02:30 +02:00",
-                "2026-10-26 02:30 +01:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_time_in_a_southern_fold_takes_the_earlier_offset() {
-        // Sao Paulo's DST ended at 00:00 on 2019-02-17, so 23:30 on the 16th happened twice.
-        let got = series(
-            "2019-02-15T23:30",
-            "America/Sao_Paulo",
-            count(Frequency::Daily, 1, 3),
-        );
-        assert_eq!(
-            got,
-            [
-                "2019-02-15 23:30 -02:00",
-                "2019-02-16 23:30 -02:00",
-                "2019-02-17 23:30 -03:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn an_event_at_the_later_of_two_equal_times_is_still_the_first_occurrence() {
-        // 02:30 CET on 2026-10-25 (01:30Z) is the second 02:30 that night.
-        let start = at("2026-10-25T01:30:00Z");
-        let got = expand(
-            start,
-            start,
-            &zone("Europe/Berlin"),
-            Some(&count(Frequency::Daily, 1, 2)),
-            5000,
-        )
-        .expect("valid series");
-        let starts: Vec<Timestamp> = got.iter().map(|o| o.start).collect();
-        assert_eq!(starts, [start, at("2026-10-26T01:30:00Z")]);
-    }
-
-    #[test]
-    fn a_monthly_series_on_the_31st_skips_short_months() {
-        let got = series("2026-01-31T10:00", "UTC", count(Frequency::Monthly, 1, 4));
-        assert_eq!(
-            got,
-            [
-                "2026-01-31 10:00 +00:00",
-                "2026-03-31 10:00 +00:00",
-                "2026-05-31 10:00 +00:00",
-                "2026-07-31 10:00 +00:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_monthly_series_on_the_31st_returns_to_the_31st_until_its_end() {
-        let got = series(
-            "2026-01-31T10:00",
-            "UTC",
-            rule(Frequency::Monthly, 1, None, Some("2026-12-31T10:00:00Z")),
-        );
-        let months: Vec<&str> = got.iter().map(|start| &start[5..7]).collect();
-        assert_eq!(months, ["01", "03", "05", "07", "08", "10", "12"]);
-    }
-
-    #[test]
-    fn a_monthly_series_on_the_30th_skips_only_february() {
-        let got = series("2026-01-30T10:00", "UTC", count(Frequency::Monthly, 1, 3));
-        assert_eq!(
-            got,
-            [
-                "2026-01-30 10:00 +00:00",
-                "2026-03-30 10:00 +00:00",
-                "2026-04-30 10:00 +00:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_monthly_series_on_the_29th_skips_february_except_in_leap_years() {
-        let common = series("2026-01-29T10:00", "UTC", count(Frequency::Monthly, 1, 3));
-        assert_eq!(
-            common,
-            [
-                "2026-01-29 10:00 +00:00",
-                "2026-03-29 10:00 +00:00",
-                "2026-04-29 10:00 +00:00",
-            ]
-        );
-        let leap = series("2028-01-29T10:00", "UTC", count(Frequency::Monthly, 1, 3));
-        assert_eq!(
-            leap,
-            [
-                "2028-01-29 10:00 +00:00",
-                "2028-02-29 10:00 +00:00",
-                "2028-03-29 10:00 +00:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn skipped_months_do_not_count_and_intervals_apply_before_skipping() {
-        // Every 2 months from Jan 31: September and November have 30 days.
-        let got = series("2026-01-31T10:00", "UTC", count(Frequency::Monthly, 2, 5));
-        assert_eq!(
-            got,
-            [
-                "2026-01-31 10:00 +00:00",
-                "2026-03-31 10:00 +00:00",
-                "2026-05-31 10:00 +00:00",
-                "2026-07-31 10:00 +00:00",
-                "2027-01-31 10:00 +00:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn a_series_on_february_29th_every_12_months_lands_only_in_leap_years() {
-        let got = series("2024-02-29T10:00", "UTC", count(Frequency::Monthly, 12, 3));
-        assert_eq!(
-            got,
-            [
-                "2024-02-29 10:00 +00:00",
-                "2028-02-29 10:00 +00:00",
-                "2032-02-29 10:00 +00:00",
-            ]
-        );
-        // 2100 is not a leap year.
-        let century = series("2096-02-29T10:00", "UTC", count(Frequency::Monthly, 12, 2));
-        assert_eq!(
-            century,
-            ["2096-02-29 10:00 +00:00", "2104-02-29 10:00 +00:00"]
-        );
-    }
-
-    #[test]
-    fn a_monthly_series_on_february_29th_continues_on_the_29th() {
-        let got = series("2024-02-29T10:00", "UTC", count(Frequency::Monthly, 1, 13));
-        assert_eq!(got[1], "2024-03-29 10:00 +00:00");
-        assert_eq!(got[11], "2025-01-29 10:00 +00:00");
-        assert_eq!(got[12], "2025-03-29 10:00 +00:00");
-    }
-
-    #[test]
-    fn a_daily_series_includes_february_29th_in_a_leap_year() {
-        let got = series("2028-02-28T10:00", "UTC", count(Frequency::Daily, 1, 3));
-        assert_eq!(
-            got,
-            [
-                "2028-02-28 10:00 +00:00",
-                "2028-02-29 10:00 +00:00",
-                "2028-03-01 10:00 +00:00",
-            ]
-        );
-    }
-
-    #[test]
-    fn until_is_inclusive_to_the_microsecond() {
-        let on = rule(Frequency::Daily, 3, None, Some("2026-01-07T09:00:00Z"));
-        assert_eq!(series("2026-01-01T09:00", "UTC", on).len(), 3);
-        let just_before = rule(
-            Frequency::Daily,
-            3,
-            None,
-            Some("2026-01-07T08:59:59.999999Z"),
-        );
-        assert_eq!(series("2026-01-01T09:00", "UTC", just_before).len(), 2);
-    }
-
-    #[test]
-    fn an_until_just_after_the_start_gives_the_event_alone() {
-        let got = series(
-            "2026-01-01T09:00",
-            "UTC",
-            rule(
-                Frequency::Weekly,
-                1,
-                None,
-                Some("2026-01-01T09:00:00.000001Z"),
-            ),
-        );
-        assert_eq!(got, ["2026-01-01 09:00 +00:00"]);
-    }
-
-    #[test]
-    fn every_occurrence_has_the_events_duration_even_across_dst() {
-        let (start, end) = (at("2026-03-27T08:00:00Z"), at("2026-03-27T09:30:00Z"));
-        let got = expand(
-            start,
-            end,
-            &zone("Europe/Berlin"),
-            Some(&count(Frequency::Daily, 1, 4)),
-            10,
-        )
-        .expect("valid series");
-        assert_eq!(got.len(), 4);
-        assert!(
-            got.iter()
-                .all(|o| o.end.duration_since(o.start) == SignedDuration::from_mins(90))
-        );
-    }
-
-    #[test]
-    fn a_zero_length_event_repeats_as_zero_length_occurrences() {
-        let start = at("2026-01-01T09:00:00Z");
-        let got = expand(
-            start,
-            start,
-            &zone("UTC"),
-            Some(&count(Frequency::Weekly, 1, 3)),
-            10,
-        )
-        .expect("valid series");
-        assert!(got.iter().all(|o| o.start == o.end));
-    }
-
-    #[test]
-    fn the_occurrence_limit_allows_exactly_the_maximum() {
-        let (start, end) = (at("2026-01-01T09:00:00Z"), at("2026-01-01T10:00:00Z"));
-        let utc = zone("UTC");
-        let by_count = |n| expand(start, end, &utc, Some(&count(Frequency::Daily, 1, n)), 10);
-        assert_eq!(by_count(10).map(|s| s.len()), Ok(10));
-        assert_eq!(
-            by_count(11),
-            Err(RecurrenceError::TooManyOccurrences {
-                max: 10,
-                by_count: true
-            })
-        );
-        // Daily from Jan 1: Jan 10 is the 10th occurrence, Jan 11 the 11th.
-        let by_until = |until| {
-            let rule = rule(Frequency::Daily, 1, None, Some(until));
-            expand(start, end, &utc, Some(&rule), 10)
-        };
-        assert_eq!(by_until("2026-01-10T09:00:00Z").map(|s| s.len()), Ok(10));
-        assert_eq!(
-            by_until("2026-01-11T09:00:00Z"),
-            Err(RecurrenceError::TooManyOccurrences {
-                max: 10,
-                by_count: false
-            })
-        );
-    }
-
-    #[test]
-    fn a_huge_count_is_refused_without_expanding() {
-        let start = at("2026-01-01T09:00:00Z");
-        assert_eq!(
-            expand(
-                start,
-                start,
-                &zone("UTC"),
-                Some(&count(Frequency::Daily, 1, u32::MAX)),
-                5000
-            ),
-            Err(RecurrenceError::TooManyOccurrences {
-                max: 5000,
-                by_count: true
-            })
-        );
-    }
-
-    #[test]
-    fn a_daily_series_until_year_9999_fails_at_the_limit() {
-        let start = at("2026-01-01T09:00:00Z");
-        let daily = rule(Frequency::Daily, 1, None, Some("9999-12-30T00:00:00Z"));
-        assert_eq!(
-            expand(start, start, &zone("UTC"), Some(&daily), 5000),
-            Err(RecurrenceError::TooManyOccurrences {
-                max: 5000,
-                by_count: false
-            })
-        );
-    }
-
-    #[test]
-    fn a_leap_day_series_every_12_months_runs_to_year_9999() {
-        let start = at("2028-02-29T09:00:00Z");
-        let leap_days = rule(Frequency::Monthly, 12, None, Some("9999-12-30T00:00:00Z"));
-        let got =
-            expand(start, start, &zone("UTC"), Some(&leap_days), 5000).expect("sparse but valid");
-        let leap_years = (2028..=9999)
-            .filter(|y| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-            .count();
-        assert_eq!(got.len(), leap_years);
-        assert_eq!(
-            got.last().map(|o| o.start),
-            Some(at("9996-02-29T09:00:00Z"))
-        );
-    }
-
-    #[test]
-    fn the_iteration_cap_stops_a_series_the_caller_did_not_limit() {
-        let start = at("2026-01-01T09:00:00Z");
-        let weekly = rule(Frequency::Weekly, 1, None, Some("9999-12-30T00:00:00Z"));
-        assert_eq!(
-            expand(start, start, &zone("UTC"), Some(&weekly), usize::MAX),
-            Err(RecurrenceError::IterationLimit)
-        );
-    }
-
-    #[test]
-    fn a_series_ends_at_the_end_of_year_9999() {
-        let monthly = series("9999-06-15T09:00", "UTC", count(Frequency::Monthly, 1, 10));
-        assert_eq!(monthly.len(), 7);
-        // jiff's last instant is 9999-12-30T22:00Z (so that any offset can display it).
-        let daily = series("9999-12-29T09:00", "UTC", count(Frequency::Daily, 1, 5));
-        assert_eq!(
-            daily,
-            ["9999-12-29 09:00 +00:00", "9999-12-30 09:00 +00:00"]
-        );
-        let huge_interval = series(
-            "2026-01-01T09:00",
-            "UTC",
-            count(Frequency::Monthly, u32::MAX, 3),
-        );
-        assert_eq!(huge_interval.len(), 1);
-        let huge_days = series(
-            "2026-01-01T09:00",
-            "UTC",
-            count(Frequency::Weekly, u32::MAX, 3),
-        );
-        assert_eq!(huge_days.len(), 1);
-    }
-
-    #[test]
-    fn an_occurrence_that_would_end_past_year_9999_ends_the_series() {
-        let (start, end) = (at("9999-12-29T20:00:00Z"), at("9999-12-29T23:00:00Z"));
-        let got = expand(
-            start,
-            end,
-            &zone("UTC"),
-            Some(&count(Frequency::Daily, 1, 3)),
-            10,
-        )
-        .expect("valid series");
-        assert_eq!(got, [Occurrence { start, end }]);
-    }
-
-    #[test]
-    fn an_end_before_the_start_is_refused_but_an_equal_one_is_not() {
-        let (start, end) = (at("2026-01-01T09:00:00Z"), at("2026-01-01T10:00:00Z"));
-        let utc = zone("UTC");
-        let error = expand(end, start, &utc, None, 10).expect_err("end before start");
-        assert_eq!(error, RecurrenceError::EndBeforeStart);
-        assert_eq!(error.field(), "end_date");
-        assert!(expand(start, start, &utc, None, 10).is_ok());
-    }
-
-    #[test]
-    fn an_until_at_or_before_the_start_is_refused() {
-        let start = at("2026-01-01T09:00:00Z");
-        for until in ["2026-01-01T09:00:00Z", "2025-12-31T09:00:00Z"] {
-            let error = expand(
-                start,
-                start,
-                &zone("UTC"),
-                Some(&rule(Frequency::Daily, 1, None, Some(until))),
-                10,
-            )
-            .expect_err("until not after start");
-            assert_eq!(error, RecurrenceError::UntilNotAfterStart);
-            assert_eq!(error.field(), "end_date");
+    fn a_place_advanced_day_by_day_is_the_place_of_the_next_day() {
+        let start = day_of(Date::constant(1999, 12, 1));
+        let mut place = Place::of(start);
+        for day in start..start + 3 * 366 {
+            assert_eq!(place, Place::of(day), "{day}");
+            place.advance();
         }
     }
 
     #[test]
-    fn a_rule_built_from_its_fields_is_still_validated() {
-        let start = at("2026-01-01T09:00:00Z");
-        let no_interval = Rule {
-            frequency: Frequency::Daily,
-            interval: 0,
-            end: End::Count(3),
-        };
-        let no_count = Rule {
-            frequency: Frequency::Daily,
-            interval: 1,
-            end: End::Count(0),
-        };
-        let utc = zone("UTC");
+    fn the_gregorian_cycle_is_a_whole_number_of_weeks_and_months() {
+        let start = days_from_civil(2000, 1, 1);
+        assert_eq!(days_from_civil(2400, 1, 1) - start, 146_097);
+        assert_eq!(146_097 % 7, 0);
+        assert_eq!(units_in_cycle(Frequency::Weekly) * 7, 146_097);
+        assert_eq!(units_in_cycle(Frequency::Monthly), 400 * 12);
+    }
+
+    #[test]
+    fn weeks_start_on_the_week_start() {
+        for week_start in crate::rule::WEEKDAYS {
+            let first = week_shift(week_start);
+            assert_eq!(
+                weekday_index(first),
+                i64::from(week_start.to_monday_zero_offset())
+            );
+        }
+    }
+
+    #[test]
+    fn a_pattern_repeats_after_its_cycle_of_periods() {
+        let start = Date::constant(2026, 1, 31);
+        assert_eq!(pattern("FREQ=DAILY;INTERVAL=7", start).cycle, 20_871);
+        assert_eq!(pattern("FREQ=WEEKLY;INTERVAL=3", start).cycle, 6_957);
+        assert_eq!(pattern("FREQ=MONTHLY;INTERVAL=18", start).cycle, 800);
+        assert_eq!(pattern("FREQ=YEARLY;INTERVAL=4", start).cycle, 100);
+        assert_eq!(pattern("FREQ=YEARLY;INTERVAL=400", start).cycle, 1);
+        assert_eq!(pattern("FREQ=YEARLY;INTERVAL=3", start).cycle, 400);
+    }
+
+    #[test]
+    fn a_monthly_pattern_on_the_31st_offers_only_long_months() {
         assert_eq!(
-            expand(start, start, &utc, Some(&no_interval), 10),
-            Err(RecurrenceError::IntervalTooSmall)
-        );
-        assert_eq!(
-            expand(start, start, &utc, Some(&no_count), 10),
-            Err(RecurrenceError::CountTooSmall)
+            dates("FREQ=MONTHLY", Date::constant(2026, 1, 31), 3),
+            ["2026-03-31", "2026-05-31", "2026-07-31"]
         );
     }
 
     #[test]
-    fn time_zones_are_looked_up_by_iana_name() {
-        assert_eq!(zone("Europe/Berlin").iana_name(), Some("Europe/Berlin"));
-        assert_eq!(zone("UTC").iana_name(), Some("UTC"));
-        let error = time_zone("Mars/Base").expect_err("no such zone");
-        assert_eq!(error, RecurrenceError::UnknownTimeZone("Mars/Base".into()));
-        assert_eq!(error.field(), "timezone");
+    fn ordinals_count_from_either_end_of_the_month() {
         assert_eq!(
-            error.to_string(),
-            "\"Mars/Base\" is not a known IANA time zone."
+            dates("FREQ=MONTHLY;BYDAY=-1FR,1MO", Date::constant(2026, 1, 1), 4),
+            ["2026-01-05", "2026-01-30", "2026-02-02", "2026-02-27"]
         );
+    }
+
+    #[test]
+    fn yearly_ordinals_count_within_the_year_without_bymonth() {
+        assert_eq!(
+            dates("FREQ=YEARLY;BYDAY=20MO,-1SU", Date::constant(2026, 1, 1), 3),
+            ["2026-05-18", "2026-12-27", "2027-05-17"]
+        );
+    }
+
+    #[test]
+    fn plain_and_ordinal_weekdays_together_offer_both() {
+        // RFC 5545: BYDAY=MO,-1WE is every Monday and the last Wednesday (a union).
+        assert_eq!(
+            dates("FREQ=MONTHLY;BYDAY=MO,-1WE", Date::constant(2026, 1, 1), 6),
+            [
+                "2026-01-05",
+                "2026-01-12",
+                "2026-01-19",
+                "2026-01-26",
+                "2026-01-28",
+                "2026-02-02"
+            ]
+        );
+    }
+
+    #[test]
+    fn set_positions_pick_from_the_whole_period_before_the_start_cuts_it() {
+        // The last weekday of January 2026 is the 30th; the first (the 1st) is before the
+        // start, so the first position is dropped in January, not moved to the 15th.
+        assert_eq!(
+            dates(
+                "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1,-1",
+                Date::constant(2026, 1, 14),
+                3
+            ),
+            ["2026-01-30", "2026-02-02", "2026-02-27"]
+        );
+    }
+
+    #[test]
+    fn a_set_position_past_the_set_offers_nothing_in_that_period() {
+        assert_eq!(
+            dates(
+                "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=5",
+                Date::constant(2026, 1, 1),
+                2
+            ),
+            ["2026-03-30", "2026-06-29"]
+        );
+    }
+
+    #[test]
+    fn weekly_periods_follow_the_week_start() {
+        // RFC 5545's WKST example: from Tuesday 1997-08-05, every other week on TU and SU.
+        let start = Date::constant(1997, 8, 5);
+        assert_eq!(
+            dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=MO", start, 3),
+            ["1997-08-10", "1997-08-19", "1997-08-24"]
+        );
+        assert_eq!(
+            dates("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU", start, 3),
+            ["1997-08-17", "1997-08-19", "1997-08-31"]
+        );
+    }
+
+    #[test]
+    fn seeking_starts_at_the_period_reaching_the_day() {
+        let start = Date::constant(2026, 1, 15);
+        let monthly = pattern("FREQ=MONTHLY;INTERVAL=2", start);
+        assert_eq!(monthly.first_period_reaching(day_of(start)), 0);
+        assert_eq!(
+            monthly.first_period_reaching(day_of(Date::constant(2025, 1, 1))),
+            0
+        );
+        // February 2026 is skipped by the interval: March is period 1.
+        assert_eq!(
+            monthly.first_period_reaching(day_of(Date::constant(2026, 2, 20))),
+            1
+        );
+        assert_eq!(
+            monthly.first_period_reaching(day_of(Date::constant(2026, 3, 1))),
+            1
+        );
+        let weekly = pattern("FREQ=WEEKLY", start);
+        // Thursday the 15th's week starts on Monday the 12th; Sunday the 18th ends it.
+        assert_eq!(
+            weekly.first_period_reaching(day_of(Date::constant(2026, 1, 18))),
+            0
+        );
+        assert_eq!(
+            weekly.first_period_reaching(day_of(Date::constant(2026, 1, 19))),
+            1
+        );
+    }
+
+    #[test]
+    fn an_impossible_pattern_is_found_within_one_cycle() {
+        for (text, start) in [
+            (
+                "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+                Date::constant(2026, 1, 1),
+            ),
+            (
+                "FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31",
+                Date::constant(2026, 1, 1),
+            ),
+            (
+                "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=-30",
+                Date::constant(2026, 1, 1),
+            ),
+        ] {
+            let (never, examined) = pattern(text, start).never_occurs();
+            assert!(never, "{text}");
+            assert!(examined <= CYCLE_DAYS, "{text}: {examined}");
+        }
+    }
+
+    #[test]
+    fn leap_days_every_other_year_from_an_odd_year_never_come() {
+        let (never, examined) = pattern(
+            "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29",
+            Date::constant(2027, 1, 1),
+        )
+        .never_occurs();
+        assert!(never);
+        // Periods 1 to 200: the odd years 2029 to 2427, none of them a leap year.
+        assert_eq!(examined, 200 * 365);
+        let (never, _) = pattern(
+            "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29",
+            Date::constant(2026, 1, 1),
+        )
+        .never_occurs();
+        assert!(!never);
     }
 }

@@ -1,13 +1,18 @@
 //! Property tests without an oracle: whatever the rule, zone and time of day (DST gaps and folds
-//! included), a series starts with the event, strictly increases, keeps the event's duration,
-//! respects its end and the occurrence limit, and keeps the start's wall-clock time except where
-//! that time does not exist.
+//! included), a series starts with the event, strictly increases, respects its end, keeps the
+//! start's wall-clock time except where that time does not exist, keeps the event's duration
+//! (or its whole dates, all-day), leaves out its exclusions, seeks to the same occurrences it
+//! iterates to, and examines no more days than the bounded-work argument allows.
+
+mod common;
 
 use jiff::civil::{Date, Time};
-use jiff::tz::AmbiguousOffset;
 use jiff::{SignedDuration, Span};
 use proptest::prelude::*;
-use recurrence::{End, Frequency, RecurrenceError, Rule, expand, time_zone};
+use recurrence::{
+    End, Occurrence, RecurrenceError, Rule, RuleParts, Series, TimeZone, Timestamp, Timing,
+    start_of_day, time_zone,
+};
 
 const ZONES: [&str; 8] = [
     "UTC",
@@ -21,12 +26,63 @@ const ZONES: [&str; 8] = [
     "Australia/Lord_Howe",
 ];
 
-fn frequency() -> impl Strategy<Value = Frequency> {
+/// Occurrences checked per case, at most.
+const CHECKED: usize = 200;
+
+/// Days in the Gregorian cycle: one step of the walk examines at most this many days in empty
+/// periods, plus the period it finds a date in (at most 366 days).
+const CYCLE_DAYS: u64 = 146_097;
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Timed { duration_minutes: i64 },
+    AllDay { days: i64 },
+}
+
+#[derive(Debug, Clone)]
+enum Ending {
+    Count(u32),
+    UntilDays(i64),
+    Never,
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
     prop_oneof![
-        Just(Frequency::Daily),
-        Just(Frequency::Weekly),
-        Just(Frequency::Monthly)
+        3 => (0i64..=1440).prop_map(|duration_minutes| Kind::Timed { duration_minutes }),
+        1 => (1i64..=3).prop_map(|days| Kind::AllDay { days }),
     ]
+}
+
+fn ending() -> impl Strategy<Value = Ending> {
+    prop_oneof![
+        (1u32..=60).prop_map(Ending::Count),
+        (1i64..=1500).prop_map(Ending::UntilDays),
+        Just(Ending::Never),
+    ]
+}
+
+fn resolve(zone: &TimeZone, date: Date, time: Time) -> Option<Timestamp> {
+    zone.to_ambiguous_timestamp(date.to_datetime(time))
+        .compatible()
+        .ok()
+}
+
+fn local_date(zone: &TimeZone, instant: Timestamp) -> Date {
+    zone.to_datetime(instant).date()
+}
+
+fn days_between(from: Date, to: Date) -> u64 {
+    u64::try_from(to.duration_since(from).as_hours() / 24).unwrap_or(0)
+}
+
+/// Whether `occurrence` is the event's wall-clock time on its date, moved forward by a gap where
+/// that time does not exist (possibly past midnight, into the next date).
+fn keeps_the_wall_clock(zone: &TimeZone, wall: Time, occurrence: Occurrence) -> bool {
+    let date = local_date(zone, occurrence.start);
+    [Some(date), date.yesterday().ok()]
+        .into_iter()
+        .flatten()
+        .any(|date| resolve(zone, date, wall) == Some(occurrence.start))
 }
 
 proptest! {
@@ -39,67 +95,152 @@ proptest! {
         // Any time of day, with extra weight on the hours when clocks change.
         hour in prop_oneof![0i8..24, 0i8..4],
         minute in prop_oneof![Just(0i8), Just(30), 0i8..60],
-        duration_minutes in 0i64..=1440,
-        frequency in frequency(),
-        interval in 1u32..=6,
-        count in proptest::option::of(1u32..=60),
-        until_days in 1i64..1500,
-        max_occurrences in prop_oneof![1usize..=80, Just(5000)],
+        kind in kind(),
+        pattern in common::pattern(false),
+        ending in ending(),
+        excluded in proptest::collection::vec(0usize..CHECKED, 0..=4),
+        unmatched in proptest::collection::vec(0i64..1_000_000_000, 0..=2),
+        seek in (0usize..CHECKED, 0i64..86_400_000),
     ) {
         let zone = time_zone(ZONES[zone_index]).expect("known zone");
         let date = Date::constant(1990, 1, 1)
             .checked_add(Span::new().days(day))
             .expect("in range");
-        let wall_clock = Time::constant(hour, minute, 0, 0);
-        let start = zone
-            .to_ambiguous_timestamp(date.to_datetime(wall_clock))
-            .compatible()
-            .expect("in range");
-        let end = start
-            .checked_add(SignedDuration::from_mins(duration_minutes))
-            .expect("in range");
-        let until = start
-            .checked_add(SignedDuration::from_hours(24 * until_days))
-            .expect("in range");
-        let rule = match count {
-            Some(count) => Rule::new(frequency, interval, Some(count), None),
-            None => Rule::new(frequency, interval, None, Some(until)),
-        }
-        .expect("valid rule");
-
-        let series = match expand(start, end, &zone, Some(&rule), max_occurrences) {
-            Ok(series) => series,
-            Err(error) => {
-                prop_assert_eq!(
-                    &error,
-                    &RecurrenceError::TooManyOccurrences { max: max_occurrences, by_count: count.is_some() }
-                );
-                // Refused only when the series really is longer than the limit.
-                let unlimited = expand(start, end, &zone, Some(&rule), 5000).expect("valid series");
-                prop_assert!(unlimited.len() > max_occurrences);
-                return Ok(());
+        let wall = Time::constant(hour, minute, 0, 0);
+        let timing = match kind {
+            Kind::Timed { duration_minutes } => {
+                let start = resolve(&zone, date, wall).expect("in range");
+                let end = start
+                    .checked_add(SignedDuration::from_mins(duration_minutes))
+                    .expect("in range");
+                Timing::At { start, end }
             }
+            Kind::AllDay { days } => Timing::AllDay {
+                start: date,
+                end: date.checked_add(Span::new().days(days)).expect("in range"),
+            },
         };
+        let first_start = match timing {
+            Timing::At { start, .. } => start,
+            Timing::AllDay { start, .. } => start_of_day(start, &zone).expect("in range"),
+        };
+        let end = match ending {
+            Ending::Count(count) => End::Count(count),
+            Ending::UntilDays(days) => End::Until(
+                first_start
+                    .checked_add(SignedDuration::from_hours(24 * days))
+                    .expect("in range"),
+            ),
+            Ending::Never => End::Never,
+        };
+        let rule = Rule::new(RuleParts { end, ..pattern }).expect("valid rule");
+        let plain = Series::new(timing, zone.clone(), Some(rule.clone()), vec![])
+            .expect("valid series");
 
-        prop_assert!(series.len() <= max_occurrences);
-        prop_assert_eq!(series[0].start, start);
-        prop_assert!(series.windows(2).all(|pair| pair[0].start < pair[1].start));
-        prop_assert!(series.iter().all(|o| o.end.duration_since(o.start) == end.duration_since(start)));
-        match rule.end {
-            End::Count(count) => prop_assert_eq!(series.len(), usize::try_from(count).expect("small")),
-            End::Until(until) => prop_assert!(series.iter().all(|o| o.start <= until)),
+        // The bounded work of iterating: what lies between the start and the last date
+        // returned, plus one cycle and two periods.
+        let mut iterator = plain.iter();
+        let fifty: Vec<Occurrence> = iterator.by_ref().take(50).collect();
+        let last = fifty.last().expect("the event itself");
+        let bound = days_between(date, local_date(&zone, last.start)) + CYCLE_DAYS + 2 * 366;
+        prop_assert!(
+            iterator.examined_days() <= bound,
+            "{} examined, bound {}", iterator.examined_days(), bound
+        );
+
+        let occurrences: Vec<Occurrence> = plain.iter().take(CHECKED).collect();
+        let first = plain.first();
+        prop_assert_eq!(occurrences[0], first);
+        prop_assert_eq!(first.start, first_start);
+        prop_assert!(occurrences.windows(2).all(|pair| pair[0].start < pair[1].start));
+        let never_occurs = plain.validate(usize::MAX) == Err(RecurrenceError::NeverOccurs);
+        if never_occurs {
+            // The event alone: nothing more to check, and each further walk would scan a
+            // whole cycle again.
+            prop_assert_eq!(occurrences.len(), 1);
+            return Ok(());
         }
-        let start_wall_clock = zone.to_datetime(start).time();
-        for occurrence in &series[1..] {
-            let local = zone.to_datetime(occurrence.start);
-            if local.time() != start_wall_clock {
-                // Only a wall-clock time that does not exist that day may move, and then forward
-                // by the gap.
-                let intended = zone.to_ambiguous_timestamp(local.date().to_datetime(start_wall_clock));
-                let is_gap = matches!(intended.offset(), AmbiguousOffset::Gap { .. });
-                prop_assert!(is_gap, "{} moved to {}", start_wall_clock, local);
-                prop_assert!(local.time() > start_wall_clock);
+        match rule.end() {
+            End::Count(count) => {
+                prop_assert_eq!(occurrences.len(), usize::try_from(count).expect("small"));
             }
+            End::Until(until) => prop_assert!(occurrences.iter().all(|o| o.start <= until)),
+            End::Never => {}
+        }
+        for occurrence in &occurrences[1..] {
+            match (kind.clone(), timing) {
+                (Kind::Timed { .. }, Timing::At { start, end }) => {
+                    prop_assert!(
+                        keeps_the_wall_clock(&zone, wall, *occurrence),
+                        "{} moved to {}", wall, zone.to_datetime(occurrence.start)
+                    );
+                    prop_assert_eq!(
+                        occurrence.end.duration_since(occurrence.start),
+                        end.duration_since(start)
+                    );
+                }
+                (Kind::AllDay { days }, _) => {
+                    let on = local_date(&zone, occurrence.start);
+                    prop_assert_eq!(Ok(occurrence.start), start_of_day(on, &zone));
+                    let after = on.checked_add(Span::new().days(days)).expect("in range");
+                    prop_assert_eq!(Ok(occurrence.end), start_of_day(after, &zone));
+                }
+                (Kind::Timed { .. }, Timing::AllDay { .. }) => unreachable!("timed is At"),
+            }
+        }
+
+        // A whole series, when short enough to check here, is what expansion gives.
+        let complete = occurrences.len() < CHECKED && rule.end() != End::Never;
+        if complete {
+            prop_assert_eq!(plain.expand(usize::MAX), Ok(occurrences.clone()));
+        }
+
+        // Exclusions: some occurrences, and instants that are none.
+        let mut exdates: Vec<Timestamp> = excluded
+            .iter()
+            .filter_map(|index| occurrences.get(*index).map(|o| o.start))
+            .collect();
+        exdates.extend(unmatched.iter().map(|seconds| {
+            first_start
+                .checked_add(SignedDuration::from_secs(seconds * 7 + 1))
+                .expect("in range")
+        }));
+        let excluding = Series::new(timing, zone.clone(), Some(rule), exdates.clone())
+            .expect("valid series");
+        let expected: Vec<Occurrence> = occurrences
+            .iter()
+            .filter(|o| !exdates.contains(&o.start))
+            .copied()
+            .collect();
+        let last_checked = occurrences.last().expect("the event itself").start;
+        let got: Vec<Occurrence> = excluding
+            .iter()
+            .take_while(|o| o.start <= last_checked)
+            .collect();
+        prop_assert_eq!(&got, &expected);
+        if complete {
+            let expanded = excluding.expand(usize::MAX);
+            if expected.is_empty() {
+                prop_assert_eq!(expanded, Err(RecurrenceError::EveryOccurrenceExcluded));
+            } else {
+                prop_assert_eq!(expanded, Ok(expected.clone()));
+            }
+        }
+
+        // Seeking: from an occurrence, or a little after one.
+        let (index, offset_ms) = seek;
+        let target = occurrences[index % occurrences.len()].start;
+        for from in [
+            target,
+            target.checked_add(SignedDuration::from_millis(offset_ms)).expect("in range"),
+        ] {
+            let sought: Vec<Occurrence> = excluding.iter_from(from).take(20).collect();
+            let filtered: Vec<Occurrence> = excluding
+                .iter()
+                .filter(|o| o.start >= from)
+                .take(20)
+                .collect();
+            prop_assert_eq!(sought, filtered, "from {}", from);
         }
     }
 }

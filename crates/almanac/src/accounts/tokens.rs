@@ -84,8 +84,8 @@ impl TokenIssuer {
         let expires_at = now + lifetime;
         let claims = Claims {
             token_type,
-            exp: expires_at.as_datetime().timestamp(),
-            iat: now.as_datetime().timestamp(),
+            exp: expires_at.as_jiff().as_second(),
+            iat: now.as_jiff().as_second(),
             jti: Uuid::new_v4().simple().to_string(),
             user_id,
         };

@@ -3,19 +3,21 @@
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::time::{When, serialize_instant};
 use crate::app::AppState;
-use crate::events::{self, EventInput, RuleInput};
+use crate::events::{self, EventInput, RecurrenceInput, RuleFieldsInput, RuleInput};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{CurrentUser, Fields, FromFields, ValidJson};
+use crate::http::extract::{CurrentUser, Fields, FromFields, Text, ValidJson};
 use crate::http::pagination::{PageQuery, link_headers};
+use crate::storage::Timestamp;
 use crate::storage::events::Event;
-use crate::validation::FieldErrors;
+use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,22 +25,117 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_event, put_event, patch_event, delete_event))
 }
 
-/// A recurrence rule: exactly one of `end_date` and `count`.
+/// How often a series repeats (RFC 5545 FREQ).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "documents the values in the OpenAPI schema")]
+pub enum FrequencyName {
+    Daily,
+    Weekly,
+    Monthly,
+    Yearly,
+}
+
+/// A weekday (RFC 5545), as `week_start`.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code, reason = "documents the values in the OpenAPI schema")]
+pub enum WeekdayName {
+    MO,
+    TU,
+    WE,
+    TH,
+    FR,
+    SA,
+    SU,
+}
+
+/// A weekday, with an ordinal within the month or year for monthly and yearly rules: `MO`,
+/// `2TU` (the second Tuesday), `-1FR` (the last Friday).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(
+    pattern = "^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$",
+    example = "2TU"
+)]
+pub struct WeekdaySpec(String);
+
+/// A day of the month: 1 to 31, or counted from the end, -1 (the last day) to -31. Not 0.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(minimum = -31, maximum = 31, example = -1)]
+pub struct MonthDay(i8);
+
+/// A month, 1 (January) to 12.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(minimum = 1, maximum = 12, example = 3)]
+pub struct MonthNumber(i8);
+
+/// A position in each period's set of occurrences: 1 to 366, or from the end, -1 to -366. Not 0.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(minimum = -366, maximum = 366, example = -1)]
+pub struct SetPosition(i16);
+
+/// A date-time (RFC 3339), or a date (`YYYY-MM-DD`) for an all-day event.
+#[derive(Debug)]
+pub struct DateOrDateTime;
+
+impl utoipa::PartialSchema for DateOrDateTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        OneOfBuilder::new()
+            .item(string(KnownFormat::DateTime).examples(["2026-03-02T08:00:00Z"]))
+            .item(string(KnownFormat::Date).examples(["2031-03-14"]))
+            .description(Some(
+                "A date-time (RFC 3339), or a date (`YYYY-MM-DD`) for an all-day event.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for DateOrDateTime {}
+
+/// A recurrence rule: the RFC 5545 subset Almanac supports, as separate fields and as RRULE text.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RecurrenceBody {
     pub id: Uuid,
     /// The event this rule repeats.
     pub event: Uuid,
-    #[schema(example = "weekly")]
-    pub frequency: String,
-    /// Every `interval` days, weeks or months.
-    pub interval: i32,
-    /// The last moment an occurrence may start (inclusive).
-    pub end_date: Option<DateTime<Utc>>,
+    #[schema(value_type = FrequencyName)]
+    pub frequency: &'static str,
+    /// Every `interval` days, weeks, months or years.
+    #[schema(minimum = 1)]
+    pub interval: u32,
+    /// The last moment an occurrence may start (inclusive); a date for an all-day event. `null`
+    /// with a `null` count: the series has no end.
+    #[schema(value_type = Option<DateOrDateTime>)]
+    pub end_date: Option<When>,
     /// How many occurrences, the first included.
-    pub count: Option<i32>,
+    #[schema(minimum = 1)]
+    pub count: Option<u32>,
+    #[schema(value_type = Vec<WeekdaySpec>)]
+    pub by_weekday: Vec<String>,
+    #[schema(value_type = Vec<MonthDay>)]
+    pub by_month_day: Vec<i8>,
+    #[schema(value_type = Vec<MonthNumber>)]
+    pub by_month: Vec<i8>,
+    #[schema(value_type = Vec<SetPosition>)]
+    pub by_set_position: Vec<i16>,
+    /// The first day of the week, for weekly rules with an interval over 1.
+    #[schema(value_type = WeekdayName)]
+    pub week_start: String,
+    /// Original starts of the occurrences left out (dates for an all-day event).
+    #[schema(value_type = Vec<DateOrDateTime>)]
+    pub exdates: Vec<When>,
+    /// The same rule as RFC 5545 RRULE text, in canonical form.
+    #[schema(example = "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=10")]
+    pub rrule: String,
     /// The rule in words, on the event's wall clock.
-    #[schema(example = "Every 2 weeks on Monday, 10 times")]
+    #[schema(example = "Every 2 weeks on Monday and Wednesday, 10 times")]
     pub summary: String,
 }
 
@@ -46,13 +143,38 @@ impl RecurrenceBody {
     /// The rule of a recurring event; `None` for a one-off.
     pub fn of(event: &Event) -> Option<Self> {
         let recurrence = event.recurrence.as_ref()?;
+        let zone = recurrence::time_zone(&event.timezone).ok()?;
+        let parts = recurrence.rule.parts();
+        let (end_date, count) = match parts.end {
+            recurrence::End::Count(count) => (None, Some(count)),
+            recurrence::End::Until(until) => (
+                Some(When::of(Timestamp::from(until), event.all_day, &zone)),
+                None,
+            ),
+            recurrence::End::Never => (None, None),
+        };
+        let week_start = recurrence::WeekdayNum {
+            ordinal: None,
+            weekday: parts.week_start,
+        };
         Some(RecurrenceBody {
             id: recurrence.id,
-            event: recurrence.event_id,
-            frequency: recurrence.rule.frequency.clone(),
-            interval: recurrence.rule.interval,
-            end_date: recurrence.rule.until.map(|until| until.as_datetime()),
-            count: recurrence.rule.count,
+            event: event.id,
+            frequency: parts.frequency.as_str(),
+            interval: parts.interval,
+            end_date,
+            count,
+            by_weekday: parts.by_weekday.iter().map(ToString::to_string).collect(),
+            by_month_day: parts.by_month_day.clone(),
+            by_month: parts.by_month.clone(),
+            by_set_position: parts.by_set_position.clone(),
+            week_start: week_start.to_string(),
+            exdates: recurrence
+                .exdates
+                .iter()
+                .map(|exdate| When::of(*exdate, event.all_day, &zone))
+                .collect(),
+            rrule: recurrence.rule.to_rrule(&zone, event.all_day),
             summary: events::describe_rule(event).unwrap_or_default(),
         })
     }
@@ -63,10 +185,18 @@ pub struct EventBody {
     pub id: Uuid,
     pub title: String,
     pub description: String,
-    pub start_date: DateTime<Utc>,
-    pub end_date: DateTime<Utc>,
-    /// When the series' last occurrence ends (`end_date` for a one-off event).
-    pub series_end_date: DateTime<Utc>,
+    /// An instant; for an all-day event, its first date.
+    #[schema(value_type = DateOrDateTime)]
+    pub start_date: When,
+    /// An instant; for an all-day event, the date after its last (exclusive, as in iCalendar).
+    #[schema(value_type = DateOrDateTime)]
+    pub end_date: When,
+    /// Whether the event spans whole days, the same dates in every time zone.
+    pub all_day: bool,
+    /// When the series' last occurrence ends (`end_date` for a one-off event); `null` for a
+    /// series without end.
+    #[schema(value_type = Option<DateOrDateTime>)]
+    pub series_end_date: Option<When>,
     /// IANA time zone the series repeats in (wall-clock times are kept across DST).
     #[schema(example = "Europe/Berlin")]
     pub timezone: String,
@@ -75,79 +205,159 @@ pub struct EventBody {
     /// `failed` if they cannot be (the error is shown to admins).
     #[schema(example = "ready")]
     pub occurrences_status: &'static str,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(serialize_with = "serialize_instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
 }
 
 impl From<Event> for EventBody {
     fn from(event: Event) -> Self {
+        let zone = recurrence::time_zone(&event.timezone).unwrap_or(recurrence::TimeZone::UTC);
+        let when = |instant| When::of(instant, event.all_day, &zone);
         EventBody {
-            occurrences_status: event.occurrences_status(),
+            occurrences_status: event.status.as_str(),
             recurrence: RecurrenceBody::of(&event),
             id: event.id,
+            start_date: when(event.start),
+            end_date: when(event.end),
+            all_day: event.all_day,
+            series_end_date: (event.series_end != Timestamp::MAX).then(|| when(event.series_end)),
+            timezone: event.timezone,
             title: event.title,
             description: event.description,
-            start_date: event.start.as_datetime(),
-            end_date: event.end.as_datetime(),
-            series_end_date: event.series_end.as_datetime(),
-            timezone: event.timezone,
-            created_at: event.created_at.as_datetime(),
-            updated_at: event.updated_at.as_datetime(),
+            created_at: event.created_at,
+            updated_at: event.updated_at,
         }
     }
 }
 
-/// A recurrence rule as clients write it.
+/// The fields that spell out a rule, which `rrule` replaces.
+const RULE_FIELDS: [&str; 9] = [
+    "frequency",
+    "interval",
+    "end_date",
+    "count",
+    "by_weekday",
+    "by_month_day",
+    "by_month",
+    "by_set_position",
+    "week_start",
+];
+
+/// A recurrence rule as clients write it: either `rrule`, or `frequency` and the other rule
+/// fields (not both); `exdates` with either. Absent, `count` and `end_date` mean no end.
 #[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct RecurrenceRequest {
-    /// `daily`, `weekly` or `monthly`.
-    #[schema(example = "weekly")]
-    pub frequency: String,
-    /// Every N days, weeks or months (default 1).
-    pub interval: Option<i64>,
+    #[schema(value_type = Option<FrequencyName>)]
+    frequency: Option<String>,
+    /// Every N days, weeks, months or years (default 1).
+    #[schema(minimum = 1, maximum = 2147483647)]
+    interval: Option<i64>,
     /// Repeat until this moment (inclusive). A date alone means through the end of that day in
     /// the event's time zone.
-    pub end_date: Option<String>,
-    /// Or: this many occurrences.
-    pub count: Option<i64>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    end_date: Option<String>,
+    /// Or: this many occurrences, the first included.
+    #[schema(minimum = 1, maximum = 2147483647)]
+    count: Option<i64>,
+    /// On these weekdays; ordinals (`2TU`, `-1FR`) only for monthly and yearly rules.
+    #[schema(value_type = Option<Vec<WeekdaySpec>>)]
+    by_weekday: Option<Vec<String>>,
+    /// On these days of the month (not for weekly rules).
+    #[schema(value_type = Option<Vec<MonthDay>>)]
+    by_month_day: Option<Vec<i64>>,
+    /// In these months.
+    #[schema(value_type = Option<Vec<MonthNumber>>)]
+    by_month: Option<Vec<i64>>,
+    /// Only these positions of each period's occurrences (needs another `by_` field).
+    #[schema(value_type = Option<Vec<SetPosition>>)]
+    by_set_position: Option<Vec<i64>>,
+    /// The first day of the week (default `MO`).
+    #[schema(value_type = Option<WeekdayName>)]
+    week_start: Option<String>,
+    /// The rule as RFC 5545 RRULE text, instead of the fields above. BYWEEKNO, BYYEARDAY,
+    /// BYHOUR, BYMINUTE, BYSECOND and frequencies finer than DAILY are refused.
+    #[schema(example = "FREQ=MONTHLY;BYDAY=-1FR")]
+    rrule: Option<String>,
+    /// Original starts of occurrences to leave out: RFC 3339 instants (a local time is read in
+    /// the event's zone), or dates for an all-day event. Absent: the current ones are kept.
+    #[schema(value_type = Option<Vec<DateOrDateTime>>)]
+    exdates: Option<Vec<String>>,
 }
 
-impl FromFields for RecurrenceRequest {
+/// A recurrence request as read from a body.
+#[derive(Debug)]
+pub struct RecurrenceFields(pub RecurrenceInput);
+
+impl FromFields for RecurrenceFields {
     fn from_fields(fields: &mut Fields<'_>) -> Self {
-        RecurrenceRequest {
-            frequency: fields.required_string("frequency").to_owned(),
-            interval: fields.optional_integer("interval"),
-            end_date: fields
-                .optional_string("end_date", false, true)
-                .map(str::to_owned),
-            count: fields.optional_integer("count"),
-        }
+        let exdates = fields.optional_list("exdates", "a string", |item| {
+            item.as_str().map(str::to_owned)
+        });
+        let rule = match fields.optional_string("rrule", Text::NonBlankOrNull) {
+            Some(text) => {
+                if RULE_FIELDS.iter().any(|name| fields.has(name)) {
+                    fields.error::<()>(
+                        NON_FIELD_ERRORS,
+                        "Send the rule either as rrule or as frequency and the other rule fields, not both.",
+                    );
+                }
+                RuleInput::Text(text.to_owned())
+            }
+            None => RuleInput::Fields(read_rule_fields(fields)),
+        };
+        RecurrenceFields(RecurrenceInput { rule, exdates })
     }
 }
 
-impl From<RecurrenceRequest> for RuleInput {
-    fn from(request: RecurrenceRequest) -> Self {
-        RuleInput {
-            frequency: request.frequency,
-            interval: request.interval,
-            end_date: request.end_date,
-            count: request.count,
-        }
+fn read_rule_fields(fields: &mut Fields<'_>) -> RuleFieldsInput {
+    let integers = |fields: &mut Fields<'_>, name: &str| {
+        fields
+            .optional_list(name, "an integer", Value::as_i64)
+            .unwrap_or_default()
+    };
+    RuleFieldsInput {
+        frequency: fields.required_string("frequency").to_owned(),
+        interval: fields.optional_integer("interval"),
+        end_date: fields
+            .optional_string("end_date", Text::NonBlankOrNull)
+            .map(str::to_owned),
+        count: fields.optional_integer("count"),
+        by_weekday: fields
+            .optional_list("by_weekday", "a string", |item| {
+                item.as_str().map(str::to_owned)
+            })
+            .unwrap_or_default(),
+        by_month_day: integers(fields, "by_month_day"),
+        by_month: integers(fields, "by_month"),
+        by_set_position: integers(fields, "by_set_position"),
+        week_start: fields
+            .optional_string("week_start", Text::NonBlankOrNull)
+            .map(str::to_owned),
     }
 }
 
-/// An event as clients write it. Times are RFC 3339; a time without offset is read in `timezone`.
-/// (The schema of the body that [`FullEvent`] and [`PartialEvent`] read field by field.)
+// The schema of the body that `FullEvent` and `PartialEvent` read field by field.
+/// An event as clients write it. Times are RFC 3339; a time without offset is read in
+/// `timezone`. An all-day event gives dates instead (`2031-03-14`; the end date exclusive).
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct EventRequest {
+    #[schema(max_length = 255)]
     pub title: String,
     pub description: Option<String>,
-    #[schema(example = "2026-03-02T09:00:00+01:00")]
+    #[schema(value_type = DateOrDateTime)]
     pub start_date: String,
-    #[schema(example = "2026-03-02T10:00:00+01:00")]
+    #[schema(value_type = DateOrDateTime)]
     pub end_date: String,
+    /// Whole days (default `false`). Changing it needs `start_date` and `end_date` too.
+    pub all_day: Option<bool>,
     /// IANA time zone (default `UTC`).
+    #[schema(example = "Europe/Berlin")]
     pub timezone: Option<String>,
     /// `null` for a one-off event.
     pub recurrence: Option<RecurrenceRequest>,
@@ -166,7 +376,7 @@ fn read_event(fields: &mut Fields<'_>, required: bool) -> EventInput {
         if required {
             Some(fields.required_string(name))
         } else {
-            fields.optional_string(name, false, false)
+            fields.optional_string(name, Text::NonBlank)
         }
         .map(str::to_owned)
     };
@@ -175,14 +385,15 @@ fn read_event(fields: &mut Fields<'_>, required: bool) -> EventInput {
         start_date: text(fields, "start_date"),
         end_date: text(fields, "end_date"),
         description: fields
-            .optional_string("description", true, true)
+            .optional_string("description", Text::AnyOrNull)
             .map(str::to_owned),
         timezone: fields
-            .optional_string("timezone", false, false)
+            .optional_string("timezone", Text::NonBlank)
             .map(str::to_owned),
+        all_day: fields.optional_bool("all_day"),
         recurrence: fields
-            .optional_object::<RecurrenceRequest>("recurrence")
-            .map(|rule| rule.map(RuleInput::from)),
+            .optional_object::<RecurrenceFields>("recurrence")
+            .map(|recurrence| recurrence.map(|RecurrenceFields(input)| input)),
     }
 }
 
@@ -237,7 +448,7 @@ async fn create_event(
     CurrentUser(user): CurrentUser,
     ValidJson(FullEvent(input)): ValidJson<FullEvent>,
 ) -> Result<(StatusCode, Json<EventBody>), ApiError> {
-    let event = events::create_event(&state.db, &state.jobs, state.limits, user.id, input).await?;
+    let event = state.events.create(user.id, input).await?;
     Ok((StatusCode::CREATED, Json(event.into())))
 }
 
@@ -290,15 +501,10 @@ async fn update(
     event_id: &str,
     input: EventInput,
 ) -> Result<Json<EventBody>, ApiError> {
-    let event = events::update_event(
-        &state.db,
-        &state.jobs,
-        state.limits,
-        owner_id,
-        parse_id(event_id)?,
-        input,
-    )
-    .await?;
+    let event = state
+        .events
+        .update(owner_id, parse_id(event_id)?, input)
+        .await?;
     Ok(Json(event.into()))
 }
 
@@ -311,6 +517,6 @@ async fn delete_event(
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    events::delete_event(&state.db, user.id, parse_id(&event_id)?).await?;
+    state.events.delete(user.id, parse_id(&event_id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

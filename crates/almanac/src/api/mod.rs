@@ -5,6 +5,7 @@ mod events;
 mod health;
 pub(crate) mod occurrences;
 mod recurrences;
+mod time;
 mod users;
 
 use axum::Router;

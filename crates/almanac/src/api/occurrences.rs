@@ -4,13 +4,13 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, header};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::events::parse_id;
+use super::events::{DateOrDateTime, parse_id};
+use super::time::When;
 use crate::app::AppState;
 use crate::cache::Weigh;
 use crate::http::error::{ApiError, ErrorBody};
@@ -18,7 +18,7 @@ use crate::http::extract::CurrentUser;
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Page;
-use crate::storage::occurrences::{self, Occurrence, OccurrenceFilter};
+use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::validation::FieldErrors;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,24 +34,34 @@ pub struct OccurrenceBody {
     /// The event's title (as in the seed API).
     pub event_name: String,
     pub title: String,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
+    /// An instant; for an all-day event, its first date.
+    #[schema(value_type = DateOrDateTime)]
+    pub start: When,
+    /// An instant; for an all-day event, the date after its last (exclusive).
+    #[schema(value_type = DateOrDateTime)]
+    pub end: When,
     /// Where the rule placed this occurrence: with `event`, its stable identity.
-    pub original_start: DateTime<Utc>,
+    #[schema(value_type = DateOrDateTime)]
+    pub original_start: When,
+    /// Whether it spans whole days, the same dates in every time zone.
+    pub all_day: bool,
     /// The rule that produced it; `null` for a one-off event.
     pub recurrence: Option<Uuid>,
 }
 
 impl From<Occurrence> for OccurrenceBody {
     fn from(occurrence: Occurrence) -> Self {
+        let zone = recurrence::time_zone(&occurrence.timezone).unwrap_or(recurrence::TimeZone::UTC);
+        let when = |instant| When::of(instant, occurrence.all_day, &zone);
         OccurrenceBody {
             id: occurrence.id,
             event: occurrence.event_id,
             event_name: occurrence.title.clone(),
             title: occurrence.title,
-            start: occurrence.start_at.as_datetime(),
-            end: occurrence.end_at.as_datetime(),
-            original_start: occurrence.original_start.as_datetime(),
+            start: when(occurrence.start_at),
+            end: when(occurrence.end_at),
+            original_start: when(occurrence.original_start),
+            all_day: occurrence.all_day,
             recurrence: occurrence.recurrence_id,
         }
     }
@@ -107,17 +117,17 @@ impl RangeQuery {
 /// (an unencoded query string) is put back.
 fn parse_bound(text: &str, is_end: bool) -> Option<Timestamp> {
     let text = text.trim().replace(' ', "+");
-    if let Ok(instant) = DateTime::parse_from_rfc3339(&text) {
-        return Some(instant.with_timezone(&Utc).into());
+    let utc = recurrence::TimeZone::UTC;
+    if text.contains(['T', 't']) {
+        return recurrence::parse_instant(&text, &utc)
+            .ok()
+            .map(Timestamp::from);
     }
-    if let Ok(naive) = NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M"))
-    {
-        return Some(naive.and_utc().into());
-    }
-    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()?;
-    let date = if is_end { date.succ_opt()? } else { date };
-    Some(date.and_hms_opt(0, 0, 0)?.and_utc().into())
+    let date = recurrence::parse_date(&text).ok()?;
+    let date = if is_end { date.tomorrow().ok()? } else { date };
+    recurrence::start_of_day(date, &utc)
+        .ok()
+        .map(Timestamp::from)
 }
 
 /// List the user's occurrences, by start time; with a range, those that overlap it.
@@ -145,7 +155,7 @@ async fn list_occurrences(
     let window = state
         .windows
         .get_or_load(user.id, key, async {
-            let found = occurrences::list_occurrences(&state.db, user.id, filter, page).await?;
+            let found = state.events.list_occurrences(user.id, filter, page).await?;
             Window::serialize(found)
         })
         .await?;
@@ -199,7 +209,9 @@ async fn get_occurrence(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<OccurrenceBody>, ApiError> {
-    let occurrence = occurrences::find_occurrence(&state.db, user.id, parse_id(&id)?)
+    let occurrence = state
+        .events
+        .find_occurrence(user.id, parse_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(occurrence.into()))
@@ -211,31 +223,22 @@ mod tests {
 
     #[test]
     fn range_bounds_accept_rfc3339_naive_times_and_dates() {
-        let utc = |text: &str| {
-            DateTime::parse_from_rfc3339(text)
-                .expect("valid")
-                .with_timezone(&Utc)
-        };
+        let bound = |text, is_end| parse_bound(text, is_end).map(|t| t.to_string());
+        let utc = |text: &str| Some(text.to_owned());
         assert_eq!(
-            parse_bound("2026-03-01T00:00:00+01:00", false).map(|t| t.as_datetime()),
-            Some(utc("2026-02-28T23:00:00Z"))
+            bound("2026-03-01T00:00:00+01:00", false),
+            utc("2026-02-28T23:00:00Z")
         );
         assert_eq!(
-            parse_bound("2026-03-01T00:00:00 01:00", false).map(|t| t.as_datetime()),
-            Some(utc("2026-02-28T23:00:00Z"))
+            bound("2026-03-01T00:00:00 01:00", false),
+            utc("2026-02-28T23:00:00Z")
         );
         assert_eq!(
-            parse_bound("2026-03-01T08:30", false).map(|t| t.as_datetime()),
-            Some(utc("2026-03-01T08:30:00Z"))
+            bound("2026-03-01T08:30", false),
+            utc("2026-03-01T08:30:00Z")
         );
-        assert_eq!(
-            parse_bound("2026-03-01", false).map(|t| t.as_datetime()),
-            Some(utc("2026-03-01T00:00:00Z"))
-        );
-        assert_eq!(
-            parse_bound("2026-03-31", true).map(|t| t.as_datetime()),
-            Some(utc("2026-04-01T00:00:00Z"))
-        );
+        assert_eq!(bound("2026-03-01", false), utc("2026-03-01T00:00:00Z"));
+        assert_eq!(bound("2026-03-31", true), utc("2026-04-01T00:00:00Z"));
         assert_eq!(parse_bound("March", false), None);
     }
 }

@@ -5,9 +5,8 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::events::{RecurrenceBody, RecurrenceRequest, parse_id};
+use super::events::{RecurrenceBody, RecurrenceFields, RecurrenceRequest, parse_id};
 use crate::app::AppState;
-use crate::events;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{CurrentUser, ValidJson};
 use crate::http::pagination::{PageQuery, link_headers};
@@ -62,17 +61,12 @@ async fn put_recurrence(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
-    ValidJson(rule): ValidJson<RecurrenceRequest>,
+    ValidJson(RecurrenceFields(recurrence)): ValidJson<RecurrenceFields>,
 ) -> Result<Json<RecurrenceBody>, ApiError> {
-    let event = events::replace_recurrence(
-        &state.db,
-        &state.jobs,
-        state.limits,
-        user.id,
-        parse_id(&id)?,
-        rule.into(),
-    )
-    .await?;
+    let event = state
+        .events
+        .replace_recurrence(user.id, parse_id(&id)?, recurrence)
+        .await?;
     RecurrenceBody::of(&event)
         .map(Json)
         .ok_or(ApiError::NotFound)
@@ -87,13 +81,9 @@ async fn delete_recurrence(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    events::delete_recurrence(
-        &state.db,
-        &state.jobs,
-        state.limits,
-        user.id,
-        parse_id(&id)?,
-    )
-    .await?;
+    state
+        .events
+        .delete_recurrence(user.id, parse_id(&id)?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,16 +3,17 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::time::{serialize_instant, serialize_optional_instant};
 use crate::accounts::{self, TokenPair};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ClientAddress, CurrentUser, Fields, FromFields, ValidJson};
+use crate::storage::Timestamp;
 use crate::storage::users::User;
 use crate::validation::FieldErrors;
 
@@ -84,8 +85,12 @@ pub struct UserProfile {
     pub id: Uuid,
     pub email: String,
     pub is_staff: bool,
-    pub date_joined: DateTime<Utc>,
-    pub last_login: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "serialize_instant")]
+    #[schema(value_type = String, format = DateTime)]
+    pub date_joined: Timestamp,
+    #[serde(serialize_with = "serialize_optional_instant")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_login: Option<Timestamp>,
 }
 
 impl From<User> for UserProfile {
@@ -94,8 +99,8 @@ impl From<User> for UserProfile {
             id: user.id,
             email: user.email,
             is_staff: user.is_staff,
-            date_joined: user.date_joined.as_datetime(),
-            last_login: user.last_login.map(|at| at.as_datetime()),
+            date_joined: user.date_joined,
+            last_login: user.last_login,
         }
     }
 }

@@ -108,6 +108,17 @@ impl<S: Send + Sync, T: FromFields> FromRequest<S> for ValidJson<T> {
     }
 }
 
+/// What an optional string field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    /// A string with something in it; `null` is refused.
+    NonBlank,
+    /// A string with something in it, or `null` (read as absent).
+    NonBlankOrNull,
+    /// Any string, blank included, or `null` (read as absent).
+    AnyOrNull,
+}
+
 /// Reads typed fields out of a JSON object, collecting a DRF-style message for each bad one.
 #[derive(Debug)]
 pub struct Fields<'a> {
@@ -137,24 +148,62 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A string that may be absent; if present it must be a string (blank allowed unless
-    /// `allow_blank` is false). `null` counts as absent when `nullable`.
-    pub fn optional_string(
-        &mut self,
-        name: &str,
-        allow_blank: bool,
-        nullable: bool,
-    ) -> Option<&'a str> {
+    /// A string that may be absent; if present, what `rule` allows.
+    pub fn optional_string(&mut self, name: &str, rule: Text) -> Option<&'a str> {
         match self.object.get(name) {
             None => None,
-            Some(Value::Null) if nullable => None,
+            Some(Value::Null) if rule != Text::NonBlank => None,
             Some(Value::Null) => self.error(name, "This field may not be null."),
-            Some(Value::String(text)) if !allow_blank && text.trim().is_empty() => {
+            Some(Value::String(text)) if rule != Text::AnyOrNull && text.trim().is_empty() => {
                 self.error(name, "This field may not be blank.")
             }
             Some(Value::String(text)) => Some(text),
             Some(_) => self.error(name, "Not a valid string."),
         }
+    }
+
+    /// Whether `name` is present and not `null`.
+    pub fn has(&self, name: &str) -> bool {
+        self.object.get(name).is_some_and(|value| !value.is_null())
+    }
+
+    /// A boolean that may be absent: `true`/`false`, or those words as strings.
+    pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Bool(value)) => Some(*value),
+            Some(Value::String(text)) if text == "true" => Some(true),
+            Some(Value::String(text)) if text == "false" => Some(false),
+            Some(Value::Null) => self.error(name, "This field may not be null."),
+            Some(_) => self.error(name, "Must be a valid boolean."),
+        }
+    }
+
+    /// A list that may be absent or `null`, each item read by `item` (which names the item's
+    /// type in its error, as "a string").
+    pub fn optional_list<T>(
+        &mut self,
+        name: &str,
+        item_kind: &str,
+        item: impl Fn(&Value) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = match self.object.get(name) {
+            None | Some(Value::Null) => return None,
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                let message = format!(
+                    "Expected a list of items but got type \"{}\".",
+                    json_type(other)
+                );
+                return self.error(name, &message);
+            }
+        };
+        let read: Option<Vec<T>> = items.iter().map(item).collect();
+        if read.is_none() {
+            self.errors
+                .add(name, format!("Each item must be {item_kind}."));
+        }
+        read
     }
 
     /// An integer that may be absent or `null`; integral numbers and numeric strings are accepted,
@@ -198,7 +247,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn error<T: Default>(&mut self, name: &str, message: &str) -> T {
+    /// Records a problem with `name` (or with the object as a whole, under `non_field_errors`).
+    pub fn error<T: Default>(&mut self, name: &str, message: &str) -> T {
         self.errors.add(name, message);
         T::default()
     }

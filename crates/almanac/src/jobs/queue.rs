@@ -12,6 +12,7 @@ use apalis_core::backend::Vacuum;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
+use futures::future::BoxFuture;
 use futures::{Stream, StreamExt};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::sqlite::{
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
 use uuid::Uuid;
 
 use super::{GenerateOccurrences, MAX_ATTEMPTS};
+use crate::events::GenerationQueue;
 
 /// The apalis queue name; Redis keys are prefixed with the configured namespace as well.
 const QUEUE: &str = "generate-occurrences";
@@ -377,4 +379,10 @@ fn redis_storage(
 ) -> RedisStorage<GenerateOccurrences> {
     let config = apalis_redis::Config::default().queue(format!("{namespace}:{QUEUE}"));
     RedisStorage::new(connection).with_config(config)
+}
+
+impl GenerationQueue for Jobs {
+    fn enqueue_generation(&self, event_id: Uuid, revision: i64) -> BoxFuture<'_, ()> {
+        Box::pin(Jobs::enqueue_generation(self, event_id, revision))
+    }
 }

@@ -35,6 +35,9 @@ const RECONCILE_PERIOD: Duration = Duration::from_secs(15);
 /// How often due jobs are promoted on Redis (see [`Jobs::promote_due`]).
 const PROMOTE_PERIOD: Duration = Duration::from_millis(250);
 const FORGET_FINISHED_PERIOD: Duration = Duration::from_secs(3600);
+/// How often the stored horizon of series without end moves forward (first at start): hourly,
+/// though a day's move is all it needs, so that a failed run is soon retried.
+const HORIZON_PERIOD: Duration = Duration::from_secs(3600);
 /// How often [`run_until_idle`] looks at the queue, and how long it waits at most.
 const IDLE_CHECK: Duration = Duration::from_millis(5);
 const IDLE_DEADLINE: Duration = Duration::from_secs(60);
@@ -190,7 +193,9 @@ async fn generate(
     attempt: Attempt,
 ) -> Result<(), BoxDynError> {
     let event_id = job.event_id;
-    match events::generate_occurrences(&context.db, context.limits, event_id).await {
+    match events::generate_occurrences(&context.db, context.limits, event_id, context.clock.now())
+        .await
+    {
         Ok(Generation::Stored { occurrences }) => {
             tracing::debug!(%event_id, occurrences, "occurrences generated");
             Ok(())
@@ -244,7 +249,8 @@ impl StaleCutoff {
 }
 
 /// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), promotes due jobs on
-/// Redis, and forgets finished jobs hourly, until `shutdown`.
+/// Redis, forgets finished jobs hourly, and moves the horizon of series without end forward
+/// hourly (first at start), until `shutdown`.
 ///
 /// A job waiting its turn behind a backlog is not lost, and queueing its event again would only
 /// lengthen the backlog (a burst of writes once grew it by thousands of duplicates, and a new
@@ -254,6 +260,7 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
     let mut cutoff = StaleCutoff::default();
     let mut reconcile = tokio::time::interval(RECONCILE_PERIOD);
     let mut forget = tokio::time::interval(FORGET_FINISHED_PERIOD);
+    let mut horizon = tokio::time::interval(HORIZON_PERIOD);
     let mut promote_due = tokio::time::interval(PROMOTE_PERIOD);
     promote_due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -273,6 +280,10 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
                     tracing::warn!(%error, "reconciler failed; will retry");
                 }
             }
+            _ = horizon.tick() => match super::advance_horizons(&context).await {
+                Ok(stored) => tracing::debug!(stored, "series without end stored to the horizon"),
+                Err(error) => tracing::warn!(%error, "cannot move the horizon forward; will retry"),
+            },
             _ = forget.tick() => match jobs.forget_finished().await {
                 Ok(forgotten) => tracing::debug!(forgotten, "finished jobs forgotten"),
                 Err(error) => tracing::warn!(%error, "cannot forget finished jobs; will retry"),

@@ -1,16 +1,43 @@
 //! Events and their recurrence rules. Every write that changes an event's schedule bumps its
 //! `revision` in the same transaction, which marks its occurrences stale until regenerated.
+//!
+//! Rows are decoded into the engine's types here — a rule into [`recurrence::Rule`], the
+//! generation state into [`OccurrencesStatus`] — and a row that does not decode is an error, never
+//! skipped or read as something else.
 
+use recurrence::{End, Rule};
 use uuid::Uuid;
 
 use super::{Db, StorageError, Timestamp, on_pool};
 
-/// A stored recurrence rule: the rule as written, with its own id and its event's.
+/// An event's recurrence rule with its exclusion dates, and the id clients address it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recurrence {
     pub id: Uuid,
-    pub event_id: Uuid,
-    pub rule: RuleFields,
+    pub rule: Rule,
+    /// Original starts of occurrences to skip, sorted.
+    pub exdates: Vec<Timestamp>,
+}
+
+/// Whether an event's stored occurrences are those of its current version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OccurrencesStatus {
+    /// Not generated yet for this version.
+    Pending,
+    Ready,
+    /// This version cannot be generated (see `generation_failures`).
+    Failed,
+}
+
+impl OccurrencesStatus {
+    /// As the API and pages say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccurrencesStatus::Pending => "pending",
+            OccurrencesStatus::Ready => "ready",
+            OccurrencesStatus::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -19,16 +46,22 @@ pub struct Event {
     pub owner_id: Uuid,
     pub title: String,
     pub description: String,
+    /// For an all-day event, the starts of its first day and of the day after its last in
+    /// `timezone` (its dates are read back from them there).
     pub start: Timestamp,
     pub end: Timestamp,
-    /// When the last occurrence ends (the event's end for a one-off).
+    pub all_day: bool,
+    /// When the last occurrence ends (the event's end for a one-off, [`Timestamp::MAX`] for a
+    /// series without end).
     pub series_end: Timestamp,
     pub timezone: String,
     pub recurrence: Option<Recurrence>,
     pub revision: i64,
     pub occurrences_revision: i64,
-    /// The current revision failed to generate for good (see `generation_failures`).
-    pub generation_failed: bool,
+    pub status: OccurrencesStatus,
+    /// For a series stored only up to a horizon: every occurrence of the generated revision
+    /// that starts before this is stored; `None` when the whole series is.
+    pub stored_until: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -36,28 +69,15 @@ pub struct Event {
 impl Event {
     /// Whether the stored occurrences were generated from the current version of the event.
     pub fn occurrences_ready(&self) -> bool {
-        self.occurrences_revision >= self.revision
-    }
-
-    /// `ready`, `failed` (for good, for this revision) or `pending`, as the API and pages say it.
-    pub fn occurrences_status(&self) -> &'static str {
-        if self.occurrences_ready() {
-            "ready"
-        } else if self.generation_failed {
-            "failed"
-        } else {
-            "pending"
-        }
+        self.status == OccurrencesStatus::Ready
     }
 }
 
-/// A recurrence rule as written (the id is assigned by storage).
+/// A recurrence as written (the id is assigned by storage).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleFields {
-    pub frequency: String,
-    pub interval: i32,
-    pub count: Option<i32>,
-    pub until: Option<Timestamp>,
+pub struct RecurrenceFields {
+    pub rule: Rule,
+    pub exdates: Vec<Timestamp>,
 }
 
 /// Everything a client sets on an event.
@@ -67,10 +87,11 @@ pub struct EventFields {
     pub description: String,
     pub start: Timestamp,
     pub end: Timestamp,
+    pub all_day: bool,
     /// When the series' last occurrence ends, as validation expanded it.
     pub series_end: Timestamp,
     pub timezone: String,
-    pub rule: Option<RuleFields>,
+    pub recurrence: Option<RecurrenceFields>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -81,52 +102,111 @@ struct EventRow {
     description: String,
     start_at: Timestamp,
     end_at: Timestamp,
+    all_day: bool,
     series_end_at: Timestamp,
     timezone: String,
     revision: i64,
     occurrences_revision: i64,
     generation_failed: bool,
+    stored_until: Option<Timestamp>,
     created_at: Timestamp,
     updated_at: Timestamp,
     recurrence_id: Option<Uuid>,
-    frequency: Option<String>,
-    repeat_interval: Option<i32>,
+    pattern: Option<String>,
     count: Option<i32>,
     until: Option<Timestamp>,
+    exdates: Option<String>,
 }
 
-impl From<EventRow> for Event {
-    fn from(row: EventRow) -> Self {
-        let recurrence = match (row.recurrence_id, row.frequency, row.repeat_interval) {
-            (Some(id), Some(frequency), Some(interval)) => Some(Recurrence {
-                id,
-                event_id: row.id,
-                rule: RuleFields {
-                    frequency,
-                    interval,
-                    count: row.count,
-                    until: row.until,
-                },
-            }),
-            _ => None,
+impl TryFrom<EventRow> for Event {
+    type Error = StorageError;
+
+    fn try_from(row: EventRow) -> Result<Self, StorageError> {
+        let invalid = |what: String| StorageError::Invalid {
+            what: format!("event {}: {what}", row.id),
         };
-        Event {
+        let recurrence = match (row.recurrence_id, &row.pattern) {
+            (Some(id), Some(pattern)) => {
+                let end = match (row.count, row.until) {
+                    (Some(count), None) => End::Count(
+                        u32::try_from(count).map_err(|_| invalid(format!("count {count}")))?,
+                    ),
+                    (None, Some(until)) => End::Until(until.as_jiff()),
+                    (None, None) => End::Never,
+                    (Some(_), Some(_)) => return Err(invalid("both count and until".into())),
+                };
+                let rule = Rule::parse_rrule(pattern, &recurrence::TimeZone::UTC)
+                    .and_then(|rule| rule.with_end(end))
+                    .map_err(|error| invalid(format!("rule {pattern:?}: {error}")))?;
+                let exdates = decode_exdates(row.exdates.as_deref().unwrap_or_default())
+                    .ok_or_else(|| invalid(format!("exdates {:?}", row.exdates)))?;
+                Some(Recurrence { id, rule, exdates })
+            }
+            (None, None) => None,
+            _ => return Err(invalid("a recurrence without a pattern".into())),
+        };
+        let status = if row.occurrences_revision >= row.revision {
+            OccurrencesStatus::Ready
+        } else if row.generation_failed {
+            OccurrencesStatus::Failed
+        } else {
+            OccurrencesStatus::Pending
+        };
+        Ok(Event {
             id: row.id,
             owner_id: row.owner_id,
             title: row.title,
             description: row.description,
             start: row.start_at,
             end: row.end_at,
+            all_day: row.all_day,
             series_end: row.series_end_at,
             timezone: row.timezone,
             recurrence,
             revision: row.revision,
             occurrences_revision: row.occurrences_revision,
-            generation_failed: row.generation_failed,
+            status,
+            stored_until: row.stored_until,
             created_at: row.created_at,
             updated_at: row.updated_at,
-        }
+        })
     }
+}
+
+fn decode_exdates(text: &str) -> Option<Vec<Timestamp>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',')
+        .map(|item| item.parse::<jiff::Timestamp>().ok().map(Timestamp::from))
+        .collect()
+}
+
+fn encode_exdates(exdates: &[Timestamp]) -> String {
+    exdates
+        .iter()
+        .map(Timestamp::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The columns a rule is stored in: its pattern, count, until and exclusion dates.
+fn rule_columns(fields: &RecurrenceFields) -> (String, Option<i32>, Option<Timestamp>, String) {
+    let (count, until) = match fields.rule.end() {
+        End::Count(count) => (Some(i32::try_from(count).unwrap_or(i32::MAX)), None),
+        End::Until(until) => (None, Some(Timestamp::from(until))),
+        End::Never => (None, None),
+    };
+    (
+        fields.rule.pattern(),
+        count,
+        until,
+        encode_exdates(&fields.exdates),
+    )
+}
+
+fn decode_all(rows: Vec<EventRow>) -> Result<Vec<Event>, StorageError> {
+    rows.into_iter().map(Event::try_from).collect()
 }
 
 macro_rules! select_events {
@@ -135,10 +215,10 @@ macro_rules! select_events {
     };
     ($extra_columns:literal, $extra_joins:literal, $where_and_rest:literal) => {
         concat!(
-            "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.series_end_at, e.timezone, ",
-            "e.revision, e.occurrences_revision, e.created_at, e.updated_at, ",
+            "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.all_day, e.series_end_at, ",
+            "e.timezone, e.revision, e.occurrences_revision, e.stored_until, e.created_at, e.updated_at, ",
             "f.event_id IS NOT NULL AS generation_failed, ",
-            "r.id AS recurrence_id, r.frequency, r.repeat_interval, r.count, r.until",
+            "r.id AS recurrence_id, r.pattern, r.count, r.until, r.exdates",
             $extra_columns,
             " FROM events e LEFT JOIN recurrences r ON r.event_id = e.id ",
             "LEFT JOIN generation_failures f ON f.event_id = e.id AND f.revision = e.revision AND f.permanent ",
@@ -159,9 +239,9 @@ pub async fn insert_event(
     on_pool!(db, pool => {
         let mut tx = super::begin(pool).await?;
         sqlx::query(
-            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, series_end_at, \
+            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, all_day, series_end_at, \
              timezone, revision, occurrences_revision, revised_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $9, $9)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $10)",
         )
         .bind(id)
         .bind(owner_id)
@@ -169,22 +249,24 @@ pub async fn insert_event(
         .bind(&fields.description)
         .bind(fields.start)
         .bind(fields.end)
+        .bind(fields.all_day)
         .bind(fields.series_end)
         .bind(&fields.timezone)
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        if let Some(rule) = &fields.rule {
+        if let Some(recurrence) = &fields.recurrence {
+            let (pattern, count, until, exdates) = rule_columns(recurrence);
             sqlx::query(
-                "INSERT INTO recurrences (id, event_id, frequency, repeat_interval, count, until) \
+                "INSERT INTO recurrences (id, event_id, pattern, count, until, exdates) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(Uuid::now_v7())
             .bind(id)
-            .bind(&rule.frequency)
-            .bind(rule.interval)
-            .bind(rule.count)
-            .bind(rule.until)
+            .bind(pattern)
+            .bind(count)
+            .bind(until)
+            .bind(exdates)
             .execute(&mut *tx)
             .await?;
         }
@@ -199,7 +281,7 @@ pub async fn insert_event(
 pub async fn find_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<Option<Event>, StorageError> {
     const SQL: &str = select_events!("WHERE e.id = $1 AND e.owner_id = $2");
     let row: Option<EventRow> = on_pool!(db, pool => sqlx::query_as(SQL).bind(id).bind(owner_id).fetch_optional(pool).await?);
-    Ok(row.map(Event::from))
+    row.map(Event::try_from).transpose()
 }
 
 /// The owner's events by start time.
@@ -212,7 +294,7 @@ pub async fn list_events(db: &Db, owner_id: Uuid, page: Page) -> Result<Vec<Even
         .bind(page.offset)
         .fetch_all(pool)
         .await?);
-    Ok(rows.into_iter().map(Event::from).collect())
+    decode_all(rows)
 }
 
 /// An event with its owner's email, for the admin pages.
@@ -241,13 +323,14 @@ pub async fn list_all_events(db: &Db, page: Page) -> Result<Vec<OwnedEvent>, Sto
         .bind(page.offset)
         .fetch_all(pool)
         .await?);
-    Ok(rows
-        .into_iter()
-        .map(|row| OwnedEvent {
-            event: row.event.into(),
-            owner_email: row.owner_email,
+    rows.into_iter()
+        .map(|row| {
+            Ok(OwnedEvent {
+                event: row.event.try_into()?,
+                owner_email: row.owner_email,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Any user's event by id, for background work that is not on a user's behalf.
@@ -255,7 +338,7 @@ pub async fn find_event_by_id(db: &Db, id: Uuid) -> Result<Option<Event>, Storag
     const SQL: &str = select_events!("WHERE e.id = $1");
     let row: Option<EventRow> =
         on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?);
-    Ok(row.map(Event::from))
+    row.map(Event::try_from).transpose()
 }
 
 /// Replaces an event's fields and rule. When `schedule_changed`, the revision is bumped so that
@@ -274,7 +357,7 @@ pub async fn update_event(
         let updated = sqlx::query(
             "UPDATE events SET title = $1, description = $2, start_at = $3, end_at = $4, timezone = $5, \
              revision = revision + $6, revised_at = CASE WHEN $6 > 0 THEN $7 ELSE revised_at END, updated_at = $7, \
-             series_end_at = $10 WHERE id = $8 AND owner_id = $9",
+             series_end_at = $10, all_day = $11 WHERE id = $8 AND owner_id = $9",
         )
         .bind(&fields.title)
         .bind(&fields.description)
@@ -286,24 +369,26 @@ pub async fn update_event(
         .bind(id)
         .bind(owner_id)
         .bind(fields.series_end)
+        .bind(fields.all_day)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if updated == 1 && schedule_changed {
-            match &fields.rule {
-                Some(rule) => {
+            match &fields.recurrence {
+                Some(recurrence) => {
+                    let (pattern, count, until, exdates) = rule_columns(recurrence);
                     sqlx::query(
-                        "INSERT INTO recurrences (id, event_id, frequency, repeat_interval, count, until) \
+                        "INSERT INTO recurrences (id, event_id, pattern, count, until, exdates) \
                          VALUES ($1, $2, $3, $4, $5, $6) \
-                         ON CONFLICT (event_id) DO UPDATE SET frequency = excluded.frequency, \
-                         repeat_interval = excluded.repeat_interval, count = excluded.count, until = excluded.until",
+                         ON CONFLICT (event_id) DO UPDATE SET pattern = excluded.pattern, \
+                         count = excluded.count, until = excluded.until, exdates = excluded.exdates",
                     )
                     .bind(Uuid::now_v7())
                     .bind(id)
-                    .bind(&rule.frequency)
-                    .bind(rule.interval)
-                    .bind(rule.count)
-                    .bind(rule.until)
+                    .bind(pattern)
+                    .bind(count)
+                    .bind(until)
+                    .bind(exdates)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -349,7 +434,7 @@ pub async fn list_recurring_events(
         .bind(page.offset)
         .fetch_all(pool)
         .await?);
-    Ok(rows.into_iter().map(Event::from).collect())
+    decode_all(rows)
 }
 
 /// The event that owns recurrence `id`, if the owner has it.
@@ -360,7 +445,45 @@ pub async fn find_event_by_recurrence(
 ) -> Result<Option<Event>, StorageError> {
     const SQL: &str = select_events!("WHERE r.id = $1 AND e.owner_id = $2");
     let row: Option<EventRow> = on_pool!(db, pool => sqlx::query_as(SQL).bind(id).bind(owner_id).fetch_optional(pool).await?);
-    Ok(row.map(Event::from))
+    row.map(Event::try_from).transpose()
+}
+
+/// The owner's generated series that are stored only up to a point before `before` (optionally
+/// only `event_id`): the occurrences after that point are computed when asked for.
+pub async fn series_stored_before(
+    db: &Db,
+    owner_id: Uuid,
+    before: Timestamp,
+    event_id: Option<Uuid>,
+) -> Result<Vec<Event>, StorageError> {
+    const SQL: &str = select_events!(
+        "WHERE e.owner_id = $1 AND e.stored_until IS NOT NULL AND e.stored_until < $2 \
+         AND e.occurrences_revision = e.revision AND ($3 IS NULL OR e.id = $3) ORDER BY e.id"
+    );
+    let rows: Vec<EventRow> = on_pool!(db, pool => sqlx::query_as(SQL)
+        .bind(owner_id)
+        .bind(before)
+        .bind(event_id)
+        .fetch_all(pool)
+        .await?);
+    decode_all(rows)
+}
+
+/// Generated series of any owner stored only up to a point before `horizon`: the ones the
+/// workers extend. The earliest-stored first.
+pub async fn series_behind_horizon(
+    db: &Db,
+    horizon: Timestamp,
+    limit: i64,
+) -> Result<Vec<Uuid>, StorageError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM events WHERE stored_until IS NOT NULL AND stored_until < $1 \
+         AND occurrences_revision = revision ORDER BY stored_until LIMIT $2",
+    )
+    .bind(horizon)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?))
 }
 
 /// A window of a list: at most `limit` rows after skipping `offset`.

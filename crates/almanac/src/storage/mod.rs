@@ -86,6 +86,9 @@ pub enum StorageError {
     NotFound,
     #[error("unique constraint {constraint} violated")]
     Conflict { constraint: String },
+    /// A row that does not decode into the domain's types (say, a rule the engine refuses).
+    #[error("invalid stored data: {what}")]
+    Invalid { what: String },
     #[error(transparent)]
     Other(sqlx::Error),
 }

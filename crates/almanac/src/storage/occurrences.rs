@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::events::Page;
 use super::{Db, Pool, StorageError, Timestamp, on_pool};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An occurrence as the calendar shows it, with what it needs of its event.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Occurrence {
     pub id: Uuid,
     pub event_id: Uuid,
@@ -15,11 +16,15 @@ pub struct Occurrence {
     pub end_at: Timestamp,
     pub original_start: Timestamp,
     pub recurrence_id: Option<Uuid>,
+    pub all_day: bool,
+    pub timezone: String,
 }
 
-/// One generated occurrence: its identity is `(event, original_start)`.
+/// One generated occurrence: its identity is `(event, original_start)`, and `id` is derived from
+/// that identity by the caller.
 #[derive(Debug, Clone, Copy)]
 pub struct GeneratedOccurrence {
+    pub id: Uuid,
     pub original_start: Timestamp,
     pub start: Timestamp,
     pub end: Timestamp,
@@ -36,7 +41,8 @@ pub struct OccurrenceFilter {
 macro_rules! select_occurrences {
     ($($where_and_rest:expr),+) => {
         concat!(
-            "SELECT o.id, o.event_id, e.title, o.start_at, o.end_at, o.original_start, r.id AS recurrence_id ",
+            "SELECT o.id, o.event_id, e.title, o.start_at, o.end_at, o.original_start, r.id AS recurrence_id, ",
+            "e.all_day, e.timezone ",
             "FROM occurrences o JOIN events e ON e.id = o.event_id ",
             "LEFT JOIN recurrences r ON r.event_id = o.event_id ",
             $($where_and_rest),+
@@ -153,64 +159,107 @@ pub enum StoreOutcome {
 /// Rows per INSERT statement: 7 parameters each stays far below both backends' limits.
 const INSERT_CHUNK: usize = 1000;
 
-/// Makes `occurrences` the event's occurrence set for `revision`, in one transaction: upserts by
-/// `(event, original_start)` so that unchanged occurrences keep their ids, deletes the ones no
-/// longer produced, records the revision as generated and forgets earlier failures — but only if
-/// `revision` is still the event's current one. Running it twice leaves the same rows.
+/// Which part of an event's series a write stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stretch {
+    /// The whole series of a revision (up to where a series without end is stored): it records
+    /// the revision as generated, and every row it does not hold goes, with earlier failures.
+    Whole,
+    /// The next part of a series without end, already generated for the revision and stored
+    /// until `from`.
+    After { from: Timestamp },
+}
+
+/// Stores `occurrences` of `revision` of an event, in one transaction, and marks the event stored
+/// until `stored_until` (`None`: the whole series is stored). Upserts by
+/// `(event, original_start)` so that unchanged occurrences keep their ids. Only if `revision` is
+/// still the event's current one — and, for [`Stretch::After`], the event is still stored until
+/// `from` — so that a concurrent edit, or another worker extending the same series, wins cleanly.
+/// Running it twice leaves the same rows.
 pub async fn store_occurrences(
     db: &Db,
     event_id: Uuid,
     owner_id: Uuid,
     revision: i64,
+    stretch: Stretch,
     occurrences: &[GeneratedOccurrence],
+    stored_until: Option<Timestamp>,
 ) -> Result<StoreOutcome, StorageError> {
     Ok(on_pool!(db, pool => {
         let mut tx = super::begin(pool).await?;
         // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
         // concurrent edit waits for this commit and then bumps the revision again.
-        let current = sqlx::query(
-            "UPDATE events SET occurrences_revision = $1 WHERE id = $2 AND revision = $1",
-        )
+        let guard = match stretch {
+            Stretch::Whole => sqlx::query(
+                "UPDATE events SET occurrences_revision = $1, stored_until = $3 WHERE id = $2 AND revision = $1",
+            ),
+            Stretch::After { .. } => sqlx::query(
+                "UPDATE events SET stored_until = $3 WHERE id = $2 AND revision = $1 \
+                 AND occurrences_revision = $1 AND stored_until = $4",
+            ),
+        }
         .bind(revision)
         .bind(event_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .bind(stored_until);
+        let guard = match stretch {
+            Stretch::Whole => guard,
+            Stretch::After { from } => guard.bind(from),
+        };
+        let current = guard.execute(&mut *tx).await?.rows_affected();
         if current == 0 {
             tx.rollback().await?;
             StoreOutcome::Superseded
         } else {
             for chunk in occurrences.chunks(INSERT_CHUNK) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision) ",
-                );
-                insert.push_values(chunk, |mut row, occurrence| {
-                    row.push_bind(Uuid::now_v7())
-                        .push_bind(event_id)
-                        .push_bind(owner_id)
-                        .push_bind(occurrence.original_start)
-                        .push_bind(occurrence.start)
-                        .push_bind(occurrence.end)
-                        .push_bind(revision);
-                });
-                insert.push(
-                    " ON CONFLICT (event_id, original_start) DO UPDATE SET start_at = excluded.start_at, \
-                     end_at = excluded.end_at, revision = excluded.revision",
-                );
-                insert.build().execute(&mut *tx).await?;
+                upsert(chunk, event_id, owner_id, revision).build().execute(&mut *tx).await?;
             }
-            sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND revision <> $2")
-                .bind(event_id)
-                .bind(revision)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM generation_failures WHERE event_id = $1")
-                .bind(event_id)
-                .execute(&mut *tx)
-                .await?;
+            if stretch == Stretch::Whole {
+                sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND revision <> $2")
+                    .bind(event_id)
+                    .bind(revision)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM generation_failures WHERE event_id = $1")
+                    .bind(event_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             db.changes().bump(owner_id);
             StoreOutcome::Stored
         }
     }))
+}
+
+/// An INSERT of `chunk` that keeps the id of an occurrence already stored at the same original
+/// start.
+fn upsert<DB: sqlx::Database>(
+    chunk: &[GeneratedOccurrence],
+    event_id: Uuid,
+    owner_id: Uuid,
+    revision: i64,
+) -> sqlx::QueryBuilder<DB>
+where
+    DB::Arguments: Default,
+    for<'q> Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Timestamp: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut insert = sqlx::QueryBuilder::new(
+        "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision) ",
+    );
+    insert.push_values(chunk, |mut row, occurrence| {
+        row.push_bind(occurrence.id)
+            .push_bind(event_id)
+            .push_bind(owner_id)
+            .push_bind(occurrence.original_start)
+            .push_bind(occurrence.start)
+            .push_bind(occurrence.end)
+            .push_bind(revision);
+    });
+    insert.push(
+        " ON CONFLICT (event_id, original_start) DO UPDATE SET start_at = excluded.start_at, \
+         end_at = excluded.end_at, revision = excluded.revision",
+    );
+    insert
 }

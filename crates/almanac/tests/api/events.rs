@@ -71,10 +71,9 @@ on_both_backends! {
             body
         };
         let cases = [
-            (with_rule(json!({"frequency": "yearly", "count": 3})), "frequency"),
+            (with_rule(json!({"frequency": "hourly", "count": 3})), "frequency"),
             (with_rule(json!({"frequency": "daily", "count": 0})), "count"),
             (with_rule(json!({"frequency": "daily", "count": 3, "end_date": "2026-04-01"})), "non_field_errors"),
-            (with_rule(json!({"frequency": "daily"})), "non_field_errors"),
             (with_rule(json!({"frequency": "daily", "count": 5001})), "count"),
             (with_rule(json!({"frequency": "daily", "end_date": "2026-03-01"})), "end_date"),
             (with_rule(json!({"frequency": "daily", "end_date": "9999-12-31"})), "end_date"),

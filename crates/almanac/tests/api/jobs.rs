@@ -50,7 +50,7 @@ on_both_backends! {
 
         // A worker configured with a lower limit than the web process that accepted the series.
         let strict = JobContext {
-            limits: SeriesLimits { max_occurrences: 5 },
+            limits: SeriesLimits { max_occurrences: 5, ..app.state.limits },
             ..app.state.job_context(1)
         };
         assert_eq!(run_until_idle(&app.state.jobs, strict).await.expect("drains"), 1);
@@ -91,8 +91,8 @@ on_both_backends! {
 
         let owner = find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
         let march = OccurrenceFilter {
-            from: Some("2026-03-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().expect("valid").into()),
-            to: Some("2026-04-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().expect("valid").into()),
+            from: Some("2026-03-01T00:00:00Z".parse::<jiff::Timestamp>().expect("valid").into()),
+            to: Some("2026-04-01T00:00:00Z".parse::<jiff::Timestamp>().expect("valid").into()),
             event_id: None,
         };
         let plan = explain_list_occurrences(&app.state.db, owner.id, march, ALL).await.expect("explained");

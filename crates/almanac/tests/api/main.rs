@@ -1,5 +1,6 @@
 //! Integration tests: the real application, in-process, on SQLite and on PostgreSQL.
 
+mod all_day;
 mod cancellation;
 mod cli;
 mod events;
@@ -7,6 +8,8 @@ mod freshness;
 mod http_basics;
 mod jobs;
 mod occurrences;
+mod open_ended;
+mod rules;
 mod server;
 mod support;
 mod topology;

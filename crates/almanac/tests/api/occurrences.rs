@@ -3,12 +3,12 @@
 
 use almanac::jobs::reconcile_stale;
 use almanac::storage::Timestamp;
-use almanac::storage::occurrences::{StoreOutcome, store_occurrences};
+use almanac::storage::occurrences::{StoreOutcome, Stretch, store_occurrences};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::TestApp;
+use crate::support::{TestApp, each};
 
 /// A weekly 09:00 Berlin meeting for six weeks, across the 2026-03-29 change to summer time.
 fn berlin_weekly() -> Value {
@@ -21,42 +21,16 @@ fn berlin_weekly() -> Value {
     })
 }
 
-fn starts(response: &Value) -> Vec<String> {
-    response
-        .as_array()
-        .expect("a JSON array")
-        .iter()
-        .map(|o| o["start"].as_str().expect("start").to_owned())
-        .collect()
-}
-
-fn ids(response: &Value) -> Vec<String> {
-    response
-        .as_array()
-        .expect("a JSON array")
-        .iter()
-        .map(|o| o["id"].as_str().expect("id").to_owned())
-        .collect()
-}
-
-async fn create(app: &TestApp, access: &str, body: &Value) -> Value {
-    let created = app
-        .call(Method::POST, "/api/v1/events/", Some(body), access)
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    created.body
-}
-
 on_both_backends! {
     async fn a_weekly_berlin_series_keeps_nine_oclock_local_across_dst(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let event = create(&app, &access, &berlin_weekly()).await;
+        let event = app.create_event(&access, &berlin_weekly()).await;
         app.run_pending_jobs().await;
 
         let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
         assert_eq!(
-            starts(&listed.body),
+            each(&listed.body, "start"),
             [
                 "2026-03-02T08:00:00Z", "2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z",
                 "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z",
@@ -75,25 +49,25 @@ on_both_backends! {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
         let body = json!({"title": "Review", "start_date": "2026-05-01T10:00:00Z", "end_date": "2026-05-01T11:00:00Z"});
-        create(&app, &access, &body).await;
+        app.create_event(&access, &body).await;
         app.run_pending_jobs().await;
         let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
-        assert_eq!(starts(&listed.body), ["2026-05-01T10:00:00Z"]);
+        assert_eq!(each(&listed.body, "start"), ["2026-05-01T10:00:00Z"]);
         assert_eq!(listed.body[0]["recurrence"], Value::Null);
     }
 
     async fn a_range_returns_the_occurrences_that_overlap_it(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        create(&app, &access, &berlin_weekly()).await;
+        app.create_event(&access, &berlin_weekly()).await;
         app.run_pending_jobs().await;
 
         let window = app.get("/api/v1/event-occurrences/?start_date=2026-03-09T08:10:00Z&end_date=2026-03-23T08:00:00Z", Some(&access)).await;
         assert_eq!(window.status, StatusCode::OK);
-        assert_eq!(starts(&window.body), ["2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z"], "overlap, end exclusive");
+        assert_eq!(each(&window.body, "start"), ["2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z"], "overlap, end exclusive");
 
         let from_only = app.get("/api/v1/event-occurrences/?start_date=2026-03-29", Some(&access)).await;
-        assert_eq!(starts(&from_only.body), ["2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
+        assert_eq!(each(&from_only.body, "start"), ["2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
 
         let march = app.get("/api/v1/event-occurrences/?start_date=2026-03-01&end_date=2026-03-31", Some(&access)).await;
         assert_eq!(march.body.as_array().expect("array").len(), 5, "a date end includes that day");
@@ -102,8 +76,8 @@ on_both_backends! {
     async fn occurrences_filter_by_event_and_show_by_id(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let series = create(&app, &access, &berlin_weekly()).await;
-        create(&app, &access, &json!({"title": "Other", "start_date": "2026-03-03T10:00:00Z", "end_date": "2026-03-03T11:00:00Z"})).await;
+        let series = app.create_event(&access, &berlin_weekly()).await;
+        app.create_event(&access, &json!({"title": "Other", "start_date": "2026-03-03T10:00:00Z", "end_date": "2026-03-03T11:00:00Z"})).await;
         app.run_pending_jobs().await;
 
         let filtered = app.get(&format!("/api/v1/event-occurrences/?event={}", series.as_object().expect("event")["id"].as_str().expect("id")), Some(&access)).await;
@@ -132,7 +106,7 @@ on_both_backends! {
     async fn running_the_job_twice_leaves_the_same_rows(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let event = create(&app, &access, &berlin_weekly()).await;
+        let event = app.create_event(&access, &berlin_weekly()).await;
         app.run_pending_jobs().await;
         let before = app.get("/api/v1/event-occurrences/", Some(&access)).await;
 
@@ -145,9 +119,9 @@ on_both_backends! {
     async fn editing_a_series_keeps_the_ids_of_unmoved_occurrences_and_never_duplicates(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let event = create(&app, &access, &berlin_weekly()).await;
+        let event = app.create_event(&access, &berlin_weekly()).await;
         app.run_pending_jobs().await;
-        let before = ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body);
+        let before = each(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body, "id");
 
         let mut longer = berlin_weekly();
         longer["recurrence"]["count"] = json!(8);
@@ -156,7 +130,7 @@ on_both_backends! {
         app.call(Method::PUT, &path, Some(&longer), &access).await;
         app.run_pending_jobs().await;
 
-        let after = ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body);
+        let after = each(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body, "id");
         assert_eq!(after.len(), 8);
         assert_eq!(after[..6], before[..], "unmoved occurrences keep their ids");
 
@@ -164,31 +138,31 @@ on_both_backends! {
         shorter["recurrence"]["count"] = json!(2);
         app.call(Method::PUT, &path, Some(&shorter), &access).await;
         app.run_pending_jobs().await;
-        assert_eq!(ids(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body), before[..2]);
+        assert_eq!(each(&app.get("/api/v1/event-occurrences/", Some(&access)).await.body, "id"), before[..2]);
     }
 
     async fn a_job_for_an_outdated_revision_never_overwrites_the_newer_one(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let event = create(&app, &access, &berlin_weekly()).await;
+        let event = app.create_event(&access, &berlin_weekly()).await;
         let event_id = event["id"].as_str().expect("id").parse().expect("uuid");
         let path = format!("/api/v1/events/{event_id}/");
         app.call(Method::PATCH, &path, Some(&json!({"recurrence": {"frequency": "daily", "count": 3}})), &access).await;
 
         let user = almanac::storage::users::find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
-        let outcome = store_occurrences(&app.state.db, event_id, user.id, 1, &[]).await.expect("storage works");
+        let outcome = store_occurrences(&app.state.db, event_id, user.id, 1, Stretch::Whole, &[], None).await.expect("storage works");
         assert_eq!(outcome, StoreOutcome::Superseded);
         assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
 
         app.run_pending_jobs().await;
         let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
-        assert_eq!(starts(&listed.body), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-04T08:00:00Z"]);
+        assert_eq!(each(&listed.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-04T08:00:00Z"]);
     }
 
     async fn a_lost_job_is_redone_by_the_reconciler(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
-        let event = create(&app, &access, &berlin_weekly()).await;
+        let event = app.create_event(&access, &berlin_weekly()).await;
         let path = format!("/api/v1/events/{}/", event["id"].as_str().expect("id"));
 
         app.drop_pending_jobs().await;

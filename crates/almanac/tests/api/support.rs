@@ -264,6 +264,15 @@ impl TestApp {
         .await
     }
 
+    /// Creates an event through the API; returns its body.
+    pub async fn create_event(&self, access: &str, body: &Value) -> Value {
+        let created = self
+            .call(Method::POST, "/api/v1/events/", Some(body), access)
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        created.body
+    }
+
     /// Registers `email` and signs in: returns (access, refresh).
     pub async fn signed_up(&self, email: &str) -> (String, String) {
         assert_eq!(
@@ -274,6 +283,20 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
         (response.string("access"), response.string("refresh"))
     }
+}
+
+/// One string field of every object in a JSON array answer (`starts`, `ids`, titles…).
+pub fn each(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a JSON array: {list}"))
+        .iter()
+        .map(|item| {
+            item[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {field:?} in {item}"))
+                .to_owned()
+        })
+        .collect()
 }
 
 #[derive(Debug)]

@@ -75,8 +75,8 @@ fn staff(viewer: &Viewer) -> Result<(), PageError> {
 
 fn format_time(timestamp: crate::storage::Timestamp) -> String {
     timestamp
-        .as_datetime()
-        .format("%Y-%m-%d %H:%M UTC")
+        .as_jiff()
+        .strftime("%Y-%m-%d %H:%M UTC")
         .to_string()
 }
 
@@ -121,7 +121,7 @@ pub async fn admin_page(
     let events: Vec<EventRow> = events
         .into_iter()
         .map(|owned| EventRow {
-            status: owned.event.occurrences_status(),
+            status: owned.event.status.as_str(),
             id: owned.event.id,
             title: owned.event.title,
             owner_email: owned.owner_email,

@@ -1,0 +1,162 @@
+//! Materializing a series: the whole of a series with an end; a series without end up to a
+//! horizon ahead of now, which the workers move forward day after day (see `jobs`).
+
+use recurrence::{Occurrences, Series};
+use uuid::Uuid;
+
+use super::SeriesLimits;
+use super::identity::occurrence_id;
+use super::series::series_of;
+use crate::storage::events::{self as event_storage, Event};
+use crate::storage::occurrences::{self, GeneratedOccurrence, StoreOutcome, Stretch};
+use crate::storage::{Db, StorageError, Timestamp};
+
+/// What a generation run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// The occurrences of this revision are stored (for a series without end, up to the horizon).
+    Stored { occurrences: usize },
+    /// Nothing to do: the event is gone, already generated, or has moved on to a newer revision.
+    Skipped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerationError {
+    #[error("the stored series is invalid: {0}")]
+    InvalidSeries(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Materializes the occurrences of the event's current revision, as of `now`. Idempotent, and
+/// safe against races: only the event's current revision is ever stored.
+pub async fn generate_occurrences(
+    db: &Db,
+    limits: SeriesLimits,
+    event_id: Uuid,
+    now: Timestamp,
+) -> Result<Generation, GenerationError> {
+    let Some(event) = event_storage::find_event_by_id(db, event_id).await? else {
+        return Ok(Generation::Skipped);
+    };
+    if event.occurrences_ready() {
+        return Ok(Generation::Skipped);
+    }
+    let series = valid_series(&event)?;
+    let (occurrences, stored_until) = if series.is_open_ended() {
+        stretch(series.iter(), now + limits.horizon, limits.max_occurrences)
+    } else {
+        let whole = series
+            .expand(limits.max_occurrences)
+            .map_err(|error| GenerationError::InvalidSeries(error.to_string()))?;
+        (whole, None)
+    };
+    store(db, &event, Stretch::Whole, &occurrences, stored_until).await
+}
+
+/// Stores the next stretch of a series without end, up to the horizon as of `now` (or
+/// `max_occurrences` more, whichever comes first). Skipped if the event is not generated for its
+/// current revision, or already stored that far.
+pub async fn extend_series(
+    db: &Db,
+    limits: SeriesLimits,
+    event_id: Uuid,
+    now: Timestamp,
+) -> Result<Generation, GenerationError> {
+    let horizon = now + limits.horizon;
+    let Some(event) = event_storage::find_event_by_id(db, event_id).await? else {
+        return Ok(Generation::Skipped);
+    };
+    let Some(from) = event.stored_until.filter(|&from| from < horizon) else {
+        return Ok(Generation::Skipped);
+    };
+    if !event.occurrences_ready() {
+        return Ok(Generation::Skipped);
+    }
+    let series = valid_series(&event)?;
+    let (occurrences, stored_until) = stretch(
+        series.iter_from(from.as_jiff()),
+        horizon,
+        limits.max_occurrences,
+    );
+    store(
+        db,
+        &event,
+        Stretch::After { from },
+        &occurrences,
+        stored_until,
+    )
+    .await
+}
+
+async fn store(
+    db: &Db,
+    event: &Event,
+    stretch: Stretch,
+    occurrences: &[recurrence::Occurrence],
+    stored_until: Option<recurrence::Timestamp>,
+) -> Result<Generation, GenerationError> {
+    let generated: Vec<GeneratedOccurrence> = occurrences
+        .iter()
+        .map(|occurrence| {
+            let start = Timestamp::from(occurrence.start);
+            GeneratedOccurrence {
+                id: occurrence_id(event.id, start),
+                original_start: start,
+                start,
+                end: Timestamp::from(occurrence.end),
+            }
+        })
+        .collect();
+    let outcome = occurrences::store_occurrences(
+        db,
+        event.id,
+        event.owner_id,
+        event.revision,
+        stretch,
+        &generated,
+        stored_until.map(Timestamp::from),
+    )
+    .await?;
+    Ok(match outcome {
+        StoreOutcome::Stored => Generation::Stored {
+            occurrences: generated.len(),
+        },
+        StoreOutcome::Superseded => Generation::Skipped,
+    })
+}
+
+/// Series without end stored only up to a point before the horizon as of `now`: the ones to
+/// extend, at most `limit` of them.
+pub async fn series_behind_horizon(
+    db: &Db,
+    limits: SeriesLimits,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<Uuid>, StorageError> {
+    event_storage::series_behind_horizon(db, now + limits.horizon, limit).await
+}
+
+fn valid_series(event: &Event) -> Result<Series, GenerationError> {
+    series_of(event).map_err(|error| GenerationError::InvalidSeries(error.to_string()))
+}
+
+/// The occurrences that start before `horizon` (at least one, so that a series starting beyond
+/// it is stored with its first), at most `max`; and the start of the first one left out, before
+/// which everything is stored — `None` when the series has no more.
+fn stretch(
+    occurrences: Occurrences<'_>,
+    horizon: Timestamp,
+    max: usize,
+) -> (Vec<recurrence::Occurrence>, Option<recurrence::Timestamp>) {
+    let mut occurrences = occurrences.peekable();
+    let mut taken = Vec::new();
+    while let Some(next) = occurrences.peek() {
+        let beyond = Timestamp::from(next.start) >= horizon;
+        if taken.len() == max || (beyond && !taken.is_empty()) {
+            return (taken, Some(next.start));
+        }
+        taken.extend(occurrences.next());
+    }
+    (taken, None)
+}
