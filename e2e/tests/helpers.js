@@ -54,4 +54,20 @@ async function fillEvent(page, { title, start, end, timezone, repeat, descriptio
   }
 }
 
-module.exports = { PASSWORD, uniqueEmail, register, signIn, createSuperuser, fillEvent };
+/** Creates an event through the API as the signed-in page would (cookie and CSRF token). */
+async function apiCreate(page, body) {
+  await page.goto('/');
+  const event = await page.evaluate(async (event) => {
+    const token = document.querySelector('meta[name="csrf-token"]').content;
+    const response = await fetch('/api/v1/events/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
+      body: JSON.stringify(event),
+    });
+    return { status: response.status, json: await response.json() };
+  }, body);
+  expect(event.status, JSON.stringify(event.json)).toBe(201);
+  return event.json;
+}
+
+module.exports = { PASSWORD, uniqueEmail, register, signIn, createSuperuser, fillEvent, apiCreate };

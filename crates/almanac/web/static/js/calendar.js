@@ -1,9 +1,10 @@
 // The calendar: FullCalendar's month, week, day and list views over the occurrences API. Only
 // the visible range is requested, and a range already loaded is never requested again. Times
-// show in the viewer's time zone; clicking an occurrence opens its details.
+// show in the viewer's time zone, all-day occurrences on their own dates; clicking an occurrence
+// opens its details.
 
 import { get, getAll } from './api.js';
-import { describeRule, formatRange, viewerTimeZone } from './format.js';
+import { describeRule, formatRange, toInstant, viewerTimeZone } from './format.js';
 
 const status = document.getElementById('calendar-status');
 const dialog = document.getElementById('occurrence-dialog');
@@ -61,13 +62,14 @@ async function source(info, success, failure) {
     status.textContent = '';
     status.classList.remove('error');
     success([...occurrences.values()]
-      .filter((occurrence) => Date.parse(occurrence.start) < end && Date.parse(occurrence.end) > start)
+      .filter((occurrence) => toInstant(occurrence.start) < end && toInstant(occurrence.end) > start)
       .map((occurrence) => ({
         id: occurrence.id,
         title: occurrence.title,
         start: occurrence.start,
         end: occurrence.end,
-        extendedProps: { eventId: occurrence.event },
+        allDay: occurrence.all_day,
+        extendedProps: { eventId: occurrence.event, start: occurrence.start, end: occurrence.end },
       })));
   } catch (error) {
     status.classList.add('error');
@@ -85,7 +87,8 @@ async function openDetails(calendarEvent) {
   const field = (name) => dialog.querySelector(`[data-field="${name}"]`);
   const eventId = calendarEvent.extendedProps.eventId;
   dialog.querySelector('#occurrence-title').textContent = calendarEvent.title;
-  field('when').textContent = formatRange(calendarEvent.start, calendarEvent.end ?? calendarEvent.start, viewerTimeZone());
+  const { start, end } = calendarEvent.extendedProps;
+  field('when').textContent = formatRange(start, end, viewerTimeZone());
   field('rule').textContent = '…';
   field('description').textContent = '…';
   field('event-link').href = `/events/${eventId}/`;

@@ -1,7 +1,7 @@
 // The event page: its facts, its rule in words, and its occurrences a page at a time.
 
 import { get, nextPage, request } from './api.js';
-import { describeRule, formatRange, viewerTimeZone } from './format.js';
+import { describeRule, describeSeriesEnd, formatRange, viewerTimeZone } from './format.js';
 
 const PAGE_SIZE = 20;
 const article = document.getElementById('event');
@@ -24,6 +24,8 @@ async function loadEvent() {
   const zone = viewerTimeZone();
   fact('when', formatRange(event.start_date, event.end_date, zone));
   fact('rule', describeRule(event.recurrence));
+  fact('ends', describeSeriesEnd(event, zone));
+  for (const element of facts.querySelectorAll('[data-recurring]')) element.hidden = !event.recurrence;
   fact('timezone', event.timezone);
   fact('description', event.description || '—');
   facts.hidden = false;

@@ -1,8 +1,9 @@
-// The event form (new and edit): local date-times in the event's time zone, a repeat rule, hints
-// before sending, the server's field errors after, then progress while the series is generated.
+// The event form (new and edit): local date-times in the event's time zone (or dates, all day), a
+// repeat rule, hints before sending, the server's field errors after, then progress while the
+// series is generated. A rule with parts the form cannot show is kept as it is unless replaced.
 
 import { ApiError, get, request } from './api.js';
-import { toDateInput, toLocalInput, viewerTimeZone } from './format.js';
+import { addDays, isDate, toDateInput, toLocalInput, viewerTimeZone } from './format.js';
 
 const form = document.getElementById('event-form');
 const eventId = form.dataset.eventId;
@@ -10,7 +11,11 @@ const formErrors = document.getElementById('form-errors');
 const saveStatus = document.getElementById('save-status');
 const submit = form.querySelector('button[type="submit"]');
 const input = (id) => document.getElementById(id);
-const UNITS = { daily: 'day(s)', weekly: 'week(s)', monthly: 'month(s)' };
+const UNITS = { daily: 'day(s)', weekly: 'week(s)', monthly: 'month(s)', yearly: 'year(s)' };
+const allDay = input('all_day');
+const ruleKept = document.getElementById('rule-kept');
+/** Whether saving keeps the event's current rule untouched (one the form cannot show). */
+let keepRule = false;
 
 function fillTimeZones() {
   const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -25,9 +30,30 @@ function endsBy() {
 /** Shows the repeat fields that apply to the chosen frequency and ending. */
 function syncRepeat() {
   const frequency = input('frequency').value;
-  for (const element of form.querySelectorAll('[data-repeat-only]')) element.hidden = !frequency;
+  for (const element of form.querySelectorAll('[data-repeat-only]')) element.hidden = keepRule || !frequency;
+  for (const element of form.querySelectorAll('[data-simple-rule]:not([data-repeat-only])')) element.hidden = keepRule;
   input('interval-unit').textContent = UNITS[frequency] ?? '';
   for (const element of form.querySelectorAll('[data-ends]')) element.hidden = element.dataset.ends !== endsBy();
+  ruleKept.hidden = !keepRule;
+}
+
+/** Switches the start and end between local date-times and dates, keeping the days. */
+function syncAllDay() {
+  const type = allDay.checked ? 'date' : 'datetime-local';
+  for (const id of ['start_date', 'end_date']) {
+    const control = input(id);
+    if (control.type === type) continue;
+    const value = control.value;
+    control.type = type;
+    if (!value) continue;
+    control.value = allDay.checked ? value.slice(0, 10) : `${value}T${id === 'start_date' ? '09:00' : '10:00'}`;
+  }
+}
+
+/** Whether the form can show `rule` with its own controls. */
+function simple(rule) {
+  return !rule.by_weekday.length && !rule.by_month_day.length && !rule.by_month.length
+    && !rule.by_set_position.length && rule.week_start === 'MO';
 }
 
 function clearErrors() {
@@ -39,8 +65,8 @@ function clearErrors() {
 
 const CONTROL_FOR = {
   title: 'title', description: 'description', start_date: 'start_date', end_date: 'end_date',
-  timezone: 'timezone', 'recurrence.frequency': 'frequency', 'recurrence.interval': 'interval',
-  'recurrence.count': 'count', 'recurrence.end_date': 'until',
+  timezone: 'timezone', all_day: 'all_day', 'recurrence.frequency': 'frequency',
+  'recurrence.interval': 'interval', 'recurrence.count': 'count', 'recurrence.end_date': 'until',
 };
 
 /** Puts each message under its field (DRF's `{"field": [...], "recurrence": {...}}`). */
@@ -81,7 +107,7 @@ function hints() {
   if (input('start_date').value && input('end_date').value && input('end_date').value < input('start_date').value) {
     problems.end_date = ['The end must not be before the start.'];
   }
-  if (input('frequency').value) {
+  if (!keepRule && input('frequency').value) {
     const rule = {};
     if (!(Number(input('interval').value) >= 1)) rule.interval = ['Repeat every 1 or more.'];
     if (endsBy() === 'count' && !(Number(input('count').value) >= 1)) rule.count = ['Repeat at least once.'];
@@ -92,21 +118,24 @@ function hints() {
 }
 
 function body() {
+  const event = {
+    title: input('title').value.trim(),
+    description: input('description').value,
+    all_day: allDay.checked,
+    start_date: input('start_date').value,
+    // The form shows an all-day event's last day; the API takes the day after it.
+    end_date: allDay.checked ? addDays(input('end_date').value, 1) : input('end_date').value,
+    timezone: input('timezone').value.trim(),
+  };
+  if (keepRule) return event;
   const frequency = input('frequency').value;
   let recurrence = null;
   if (frequency) {
     recurrence = { frequency, interval: Number(input('interval').value) };
     if (endsBy() === 'count') recurrence.count = Number(input('count').value);
-    else recurrence.end_date = input('until').value;
+    else if (endsBy() === 'until') recurrence.end_date = input('until').value;
   }
-  return {
-    title: input('title').value.trim(),
-    description: input('description').value,
-    start_date: input('start_date').value,
-    end_date: input('end_date').value,
-    timezone: input('timezone').value.trim(),
-    recurrence,
-  };
+  return { ...event, recurrence };
 }
 
 /** Waits while the series is generated, saying so, then opens the event. */
@@ -160,16 +189,25 @@ async function loadEvent() {
     input('title').value = event.title;
     input('description').value = event.description;
     input('timezone').value = zone;
-    input('start_date').value = toLocalInput(event.start_date, zone);
-    input('end_date').value = toLocalInput(event.end_date, zone);
+    allDay.checked = event.all_day;
+    syncAllDay();
+    if (event.all_day) {
+      input('start_date').value = event.start_date;
+      input('end_date').value = addDays(event.end_date, -1);
+    } else {
+      input('start_date').value = toLocalInput(event.start_date, zone);
+      input('end_date').value = toLocalInput(event.end_date, zone);
+    }
     const rule = event.recurrence;
     input('frequency').value = rule?.frequency ?? '';
     if (rule) {
+      keepRule = !simple(rule);
+      ruleKept.querySelector('[data-field="summary"]').textContent = rule.summary;
       input('interval').value = rule.interval;
-      const ends = rule.count ? 'count' : 'until';
+      const ends = rule.count ? 'count' : rule.end_date ? 'until' : 'never';
       form.querySelector(`input[name="ends"][value="${ends}"]`).checked = true;
       if (rule.count) input('count').value = rule.count;
-      if (rule.end_date) input('until').value = toDateInput(rule.end_date, zone);
+      if (rule.end_date) input('until').value = isDate(rule.end_date) ? rule.end_date : toDateInput(rule.end_date, zone);
     }
     syncRepeat();
     saveStatus.textContent = '';
@@ -180,6 +218,12 @@ async function loadEvent() {
 
 fillTimeZones();
 form.addEventListener('change', syncRepeat);
+allDay.addEventListener('change', syncAllDay);
+document.getElementById('replace-rule').addEventListener('click', () => {
+  keepRule = false;
+  syncRepeat();
+  input('frequency').focus();
+});
 if (eventId) {
   loadEvent();
 } else {

@@ -2,7 +2,7 @@
 // confirmation.
 
 import { ApiError, getAll, request } from './api.js';
-import { describeRule, formatRange, viewerTimeZone } from './format.js';
+import { describeRule, formatRange, toInstant, viewerTimeZone } from './format.js';
 
 const status = document.getElementById('events-status');
 const search = document.getElementById('search');
@@ -20,9 +20,11 @@ function render() {
   const query = search.value.trim().toLocaleLowerCase();
   const now = Date.now();
   const shown = events.filter((event) => event.title.toLocaleLowerCase().includes(query));
+  // A series without end is always upcoming.
+  const isUpcoming = (event) => event.series_end_date === null || toInstant(event.series_end_date) >= now;
   const groups = {
-    upcoming: shown.filter((event) => Date.parse(event.series_end_date) >= now),
-    past: shown.filter((event) => Date.parse(event.series_end_date) < now).reverse(),
+    upcoming: shown.filter(isUpcoming),
+    past: shown.filter((event) => !isUpcoming(event)).reverse(),
   };
   for (const [name, section] of Object.entries(sections)) {
     const list = section.querySelector('ul');

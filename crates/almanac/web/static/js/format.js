@@ -1,4 +1,5 @@
-// Dates and times for people, in the viewer's own time zone unless a zone is given.
+// Dates and times for people, in the viewer's own time zone unless a zone is given. All-day
+// events come as dates (`2031-03-14`, the end exclusive): the same days wherever one looks.
 
 const dateTime = (timeZone) =>
   new Intl.DateTimeFormat(undefined, {
@@ -8,10 +9,39 @@ const dateTime = (timeZone) =>
 const timeOnly = (timeZone) =>
   new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone });
 
+const dayOnly = new Intl.DateTimeFormat(undefined, {
+  weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC',
+});
+
 export const viewerTimeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** "Mon, 2 Mar 2026, 09:00 – 10:00", or both full dates when the span crosses days. */
+/** Whether an API value is a date (an all-day event's) rather than an instant. */
+export const isDate = (value) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** The date `days` after `date` ("2031-03-14" + 1 → "2031-03-15"). */
+export function addDays(date, days) {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+/** When an API value begins for the viewer: an instant, or the start of a date on their clock. */
+export function toInstant(value) {
+  if (!isDate(value)) return new Date(value);
+  const [year, month, day] = value.split('-').map(Number);
+  return new Date(year, month - 1, day);
+}
+
+const formatDate = (date) => dayOnly.format(new Date(`${date}T00:00:00Z`));
+
+/**
+ * "Mon, 2 Mar 2026, 09:00 – 10:00", or both full dates when the span crosses days; for dates,
+ * "Sat, 14 Mar 2031" or "Sat, 14 Mar 2031 – Mon, 16 Mar 2031" (the last day, not the exclusive end).
+ */
 export function formatRange(start, end, timeZone) {
+  if (isDate(start)) {
+    const last = addDays(end, -1);
+    return last <= start ? formatDate(start) : `${formatDate(start)} – ${formatDate(last)}`;
+  }
   const from = new Date(start);
   const to = new Date(end);
   const sameDay = dayKey(from, timeZone) === dayKey(to, timeZone);
@@ -42,4 +72,11 @@ export function toDateInput(instant, timeZone) {
 /** A rule in words, from the API's summary, or "Does not repeat". */
 export function describeRule(recurrence) {
   return recurrence ? recurrence.summary : 'Does not repeat';
+}
+
+/** When a series ends, for people: "No end", or when its last occurrence ends. */
+export function describeSeriesEnd(event, timeZone) {
+  if (event.series_end_date === null) return 'No end';
+  if (isDate(event.series_end_date)) return formatDate(addDays(event.series_end_date, -1));
+  return dateTime(timeZone).format(new Date(event.series_end_date));
 }
