@@ -201,8 +201,10 @@ class Deployment:
 
 
 def seed_through_api(http, users, events_per_user):
-    """`users` accounts with `events_per_user` events each, a fifth of them recurring (daily,
-    weekly, monthly), spread over 2026. Returns [(email, token, [event ids])]."""
+    """`users` accounts with `events_per_user` events each, a fifth of them recurring (daily;
+    Monday, Wednesday and Friday; weekly without end; the last weekday of the month as RRULE text;
+    the second Tuesday of the month, all day, with an exclusion date), spread over 2026. Returns
+    [(email, token, [event ids])]."""
     def make_user(index):
         email = f"bench-{index}@example.com"
         status, body = http.call("POST", "/api/v1/users/register/", {"email": email, "password": PASSWORD})
@@ -222,11 +224,16 @@ def seed_through_api(http, users, events_per_user):
             kind = (index // 5) % 5
             body["recurrence"] = [
                 {"frequency": "daily", "count": 180},
-                {"frequency": "daily", "count": 180},
-                {"frequency": "weekly", "count": 52},
-                {"frequency": "weekly", "count": 52},
-                {"frequency": "monthly", "count": 36},
+                {"frequency": "weekly", "by_weekday": ["MO", "WE", "FR"], "count": 180},
+                # No end: stored to the horizon, computed beyond it.
+                {"frequency": "weekly"},
+                {"rrule": "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=36"},
+                {"frequency": "monthly", "by_weekday": ["2TU"], "count": 36, "exdates": [f"2026-{month:02d}-{day:02d}"]},
             ][kind]
+            if kind == 4:
+                # All day: dates, the end exclusive.
+                next_day = datetime.date(2026, month, day) + datetime.timedelta(days=1)
+                body.update(all_day=True, start_date=f"2026-{month:02d}-{day:02d}", end_date=next_day.isoformat())
         return body
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -244,6 +251,14 @@ def seed_through_api(http, users, events_per_user):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         seeded = list(pool.map(make_events, accounts))
     return seeded
+
+
+def write_windows(path, seeded, first_day):
+    """Every user's 31-day windows from each of COLD_WINDOW_STARTS days from `first_day`."""
+    starts = [first_day + datetime.timedelta(days=offset) for offset in range(COLD_WINDOW_STARTS)]
+    write_lines(path, [f"{token} /api/v1/event-occurrences/?start_date={start}T00:00:00Z"
+                       f"&end_date={start + datetime.timedelta(days=31)}T00:00:00Z"
+                       for _, token, _ in seeded for start in starts])
 
 
 def wait_until_generated(http, seeded, deadline_seconds=600):
@@ -339,11 +354,11 @@ def load_benchmark(args, backend):
         # 31-day windows from every day of 2026 for every user: far more than the server keeps in
         # memory, so nearly every request is read from the database and serialized.
         cold = os.path.join(workdir, "cold.txt")
-        first_day = datetime.date(2026, 1, 1)
-        starts = [first_day + datetime.timedelta(days=offset) for offset in range(COLD_WINDOW_STARTS)]
-        write_lines(cold, [f"{token} /api/v1/event-occurrences/?start_date={start}T00:00:00Z"
-                           f"&end_date={start + datetime.timedelta(days=31)}T00:00:00Z"
-                           for _, token, _ in seeded for start in starts])
+        write_windows(cold, seeded, datetime.date(2026, 1, 1))
+        # The same windows ten years ahead: beyond the stored horizon, so the series without end
+        # are computed on the fly.
+        far = os.path.join(workdir, "far.txt")
+        write_windows(far, seeded, datetime.date(2036, 1, 1))
         listing = os.path.join(workdir, "list.txt")
         write_lines(listing, [f"{token} /api/v1/events/" for _, token, _ in seeded])
         detail = os.path.join(workdir, "detail.txt")
@@ -359,6 +374,7 @@ def load_benchmark(args, backend):
             ("me", "authenticated_get.lua", {"BENCH_TARGETS": me}, "/"),
             ("month", "authenticated_get.lua", {"BENCH_TARGETS": month}, "/"),
             ("cold", "authenticated_get.lua", {"BENCH_TARGETS": cold}, "/"),
+            ("far", "authenticated_get.lua", {"BENCH_TARGETS": far}, "/"),
             ("list", "authenticated_get.lua", {"BENCH_TARGETS": listing}, "/"),
             ("detail", "authenticated_get.lua", {"BENCH_TARGETS": detail}, "/"),
             ("login", "login.lua", {"BENCH_EMAILS": emails}, "/"),
@@ -424,8 +440,8 @@ def bulk_seed_sql(backend, users):
                    TIMESTAMPTZ '2025-06-01 07:00:00+00' + series * INTERVAL '2 hours' + INTERVAL '{SCALE_DAYS - 1} days',
                    'UTC', 1, 1, now(), now(), now()
             FROM bench_events;
-        INSERT INTO recurrences (id, event_id, frequency, repeat_interval, count, until)
-            SELECT gen_random_uuid(), id, 'daily', 1, {SCALE_DAYS}, NULL FROM bench_events;
+        INSERT INTO recurrences (id, event_id, pattern, count, until)
+            SELECT gen_random_uuid(), id, 'FREQ=DAILY', {SCALE_DAYS}, NULL FROM bench_events;
         INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision)
             SELECT gen_random_uuid(), e.id, e.owner_id,
                    TIMESTAMPTZ '2025-06-01 06:00:00+00' + e.series * INTERVAL '2 hours' + d * INTERVAL '1 day',
@@ -453,8 +469,8 @@ def bulk_seed_sql(backend, users):
                    {start_us} + series * 2 * {hour_us} + {hour_us} + {SCALE_DAYS - 1} * {day_us},
                    'UTC', 1, 1, {start_us}, {start_us}, {start_us}
             FROM bench_events;
-        INSERT INTO recurrences (id, event_id, frequency, repeat_interval, count, until)
-            SELECT randomblob(16), id, 'daily', 1, {SCALE_DAYS}, NULL FROM bench_events;
+        INSERT INTO recurrences (id, event_id, pattern, count, until)
+            SELECT randomblob(16), id, 'FREQ=DAILY', {SCALE_DAYS}, NULL FROM bench_events;
         INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision)
             WITH RECURSIVE d(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM d WHERE d < {SCALE_DAYS - 1})
             SELECT randomblob(16), e.id, e.owner_id,
@@ -554,6 +570,8 @@ def load_section(report):
         "month": f"`GET event-occurrences` one month, {report['users']} users ({report['month_rows']} rows each)",
         "cold": f"`GET event-occurrences` 31 days from any day of 2026, {report['users']} users "
                 f"({report['users'] * COLD_WINDOW_STARTS:,} windows: nearly all read from the database)",
+        "far": f"`GET event-occurrences` 31 days from any day of 2036, {report['users']} users "
+               "(beyond the stored horizon: series without end computed on the fly)",
         "list": "`GET events/`",
         "detail": "`GET events/{id}/`",
         "create": "`POST events/` weekly × 30",
