@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use almanac::jobs::{Clock, JobContext, run_worker};
+use almanac::jobs::{Clock, JobContext, advance_horizons, run_worker};
 use almanac::storage::{Pool, Timestamp};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -162,5 +162,31 @@ on_both_backends! {
         assert_eq!(each(&far.body, "start"), ["2036-03-04T08:00:00Z", "2036-03-11T08:00:00Z"]);
         let near = app.get("/api/v1/event-occurrences/?start_date=2026-03-01&end_date=2026-03-12", Some(&access)).await;
         assert_eq!(each(&near.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-10T08:00:00Z"], "the event itself, then Tuesdays");
+    }
+
+    async fn the_occurrence_limit_bounds_one_generation_not_how_long_a_series_runs(backend) {
+        let app = TestApp::spawn_with(backend, &["--max-occurrences", "50"]).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let daily = json!({
+            "title": "Journal", "start_date": "2026-01-01T21:00:00Z", "end_date": "2026-01-01T21:30:00Z",
+            "recurrence": {"frequency": "daily"},
+        });
+        let event = app.create_event(&access, &daily).await;
+        let event_id = event["id"].as_str().expect("id").to_owned();
+        app.run_pending_jobs().await;
+        let (count, last) = stored(&app, &event_id).await;
+        assert_eq!(count, 50, "one generation stores at most the limit");
+        assert_eq!(last.map(|last| last.to_string()), Some("2026-02-19T21:00:00Z".to_owned()));
+
+        let beyond = app.get("/api/v1/event-occurrences/?start_date=2026-02-19T00:00:00Z&end_date=2026-02-22T00:00:00Z", Some(&access)).await;
+        assert_eq!(each(&beyond.body, "start"), ["2026-02-19T21:00:00Z", "2026-02-20T21:00:00Z", "2026-02-21T21:00:00Z"], "stored, then computed");
+
+        let stretches = advance_horizons(&app.state.job_context(1)).await.expect("extended");
+        let (count, last) = stored(&app, &event_id).await;
+        let horizon = Timestamp::now() + app.state.limits.horizon;
+        assert!(last.expect("stored") + Duration::from_secs(86_400) >= horizon, "stored to the horizon in steps");
+        assert!(stretches >= usize::try_from(count / 50 - 1).expect("small"), "{stretches} stretches for {count}");
+        let after = app.get("/api/v1/event-occurrences/?start_date=2026-02-19T00:00:00Z&end_date=2026-02-22T00:00:00Z", Some(&access)).await;
+        assert_eq!(after.body, beyond.body, "the same ids once stored");
     }
 }
