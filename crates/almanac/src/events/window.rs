@@ -21,25 +21,32 @@ pub async fn list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<Vec<Occurrence>, StorageError> {
+    let stored = occurrences::list_occurrences(db, owner_id, filter, page).await?;
+    if stored.beyond_horizon == Some(false) {
+        return Ok(stored.occurrences);
+    }
     let to = filter.to.unwrap_or(Timestamp::MAX);
     let beyond_horizon =
         event_storage::series_stored_before(db, owner_id, to, filter.event_id).await?;
     if beyond_horizon.is_empty() {
-        return occurrences::list_occurrences(db, owner_id, filter, page).await;
+        return Ok(stored.occurrences);
     }
-    // The page is cut from the merged list, so each source gives all it could contribute.
-    let wanted = usize::try_from(page.offset.saturating_add(page.limit)).unwrap_or(usize::MAX);
-    let mut merged = occurrences::list_occurrences(
-        db,
-        owner_id,
-        filter,
-        Page {
-            limit: page.offset.saturating_add(page.limit),
+    // The page is cut from the merged list, so each source gives all it could contribute: the
+    // stored rows from the first, and as many computed ones from each series.
+    let wanted = page.offset.saturating_add(page.limit);
+    let mut merged = if page.offset == 0 {
+        stored.occurrences
+    } else {
+        let from_first = Page {
+            limit: wanted,
             offset: 0,
-        },
-    )
-    .await?;
+        };
+        occurrences::list_occurrences(db, owner_id, filter, from_first)
+            .await?
+            .occurrences
+    };
     let from = filter.from.unwrap_or(Timestamp::MIN);
+    let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
     for event in &beyond_horizon {
         merged.extend(computed(event, from, to, wanted)?);
     }

@@ -38,12 +38,15 @@ pub struct OccurrenceFilter {
     pub event_id: Option<Uuid>,
 }
 
+/// The columns of an [`Occurrence`], then `$extra_columns`, `FROM` the occurrences with their
+/// events and rules, then `$where_and_rest`.
 macro_rules! select_occurrences {
-    ($($where_and_rest:expr),+) => {
+    ($extra_columns:expr, $($where_and_rest:expr),+) => {
         concat!(
             "SELECT o.id, o.event_id, e.title, o.start_at, o.end_at, o.original_start, r.id AS recurrence_id, ",
-            "e.all_day, e.timezone ",
-            "FROM occurrences o JOIN events e ON e.id = o.event_id ",
+            "e.all_day, e.timezone",
+            $extra_columns,
+            " FROM occurrences o JOIN events e ON e.id = o.event_id ",
             "LEFT JOIN recurrences r ON r.event_id = o.event_id ",
             $($where_and_rest),+
         )
@@ -52,9 +55,13 @@ macro_rules! select_occurrences {
 
 /// The range query, with an extra condition (`$6`) or none. Two statements rather than one with
 /// `$6 IS NULL OR …`, whose estimate PostgreSQL's generic plan gets badly wrong (docs/BENCHMARKS.md).
+/// Each row also says whether any of the owner's series is stored only up to a point before the
+/// window's end, so that the common answer — none — costs no second round trip.
 macro_rules! list_occurrences_sql {
     ($extra_condition:literal) => {
         select_occurrences!(
+            ", EXISTS (SELECT 1 FROM events h WHERE h.owner_id = $1 AND h.stored_until IS NOT NULL \
+             AND h.stored_until < $3 AND h.occurrences_revision = h.revision) AS beyond_horizon ",
             "WHERE o.owner_id = $1 \
              AND o.start_at >= $2 - (SELECT MAX(l.end_at - l.start_at) FROM events l WHERE l.owner_id = $1) \
              AND o.start_at < $3 AND o.end_at > $2 ",
@@ -76,7 +83,24 @@ macro_rules! bind_range {
     };
 }
 
-/// The owner's occurrences matching `filter`, by start time.
+/// A page of stored occurrences, and whether that may not be all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredPage {
+    pub occurrences: Vec<Occurrence>,
+    /// Whether any of the owner's series is stored only up to a point before the window's end
+    /// (its later occurrences are computed when asked for); `None` for an empty page, which
+    /// cannot say.
+    pub beyond_horizon: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    #[sqlx(flatten)]
+    occurrence: Occurrence,
+    beyond_horizon: bool,
+}
+
+/// The owner's stored occurrences matching `filter`, by start time.
 ///
 /// Overlap is `start < to AND end > from`. To let the `(owner_id, start_at)` index bound the scan
 /// on both sides, the query also asks `start >= from - longest`, where `longest` is the longest
@@ -87,8 +111,8 @@ pub async fn list_occurrences(
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
-) -> Result<Vec<Occurrence>, StorageError> {
-    let rows = match filter.event_id {
+) -> Result<StoredPage, StorageError> {
+    let rows: Vec<ListedRow> = match filter.event_id {
         None => on_pool!(db, pool => bind_range!(
             sqlx::query_as(list_occurrences_sql!("")), owner_id, filter, page
         )
@@ -101,7 +125,10 @@ pub async fn list_occurrences(
         .fetch_all(pool)
         .await?),
     };
-    Ok(rows)
+    Ok(StoredPage {
+        beyond_horizon: rows.first().map(|row| row.beyond_horizon),
+        occurrences: rows.into_iter().map(|row| row.occurrence).collect(),
+    })
 }
 
 /// How the database runs the calendar's range query (no event filter) with these arguments, one
@@ -143,7 +170,7 @@ pub async fn find_occurrence(
     owner_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Occurrence>, StorageError> {
-    const SQL: &str = select_occurrences!("WHERE o.id = $1 AND o.owner_id = $2");
+    const SQL: &str = select_occurrences!("", "WHERE o.id = $1 AND o.owner_id = $2");
     Ok(
         on_pool!(db, pool => sqlx::query_as(SQL).bind(id).bind(owner_id).fetch_optional(pool).await?),
     )
