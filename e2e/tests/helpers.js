@@ -54,20 +54,26 @@ async function fillEvent(page, { title, start, end, timezone, repeat, descriptio
   }
 }
 
-/** Creates an event through the API as the signed-in page would (cookie and CSRF token). */
-async function apiCreate(page, body) {
+/** Calls the API as the signed-in page would (cookie and CSRF token): { status, json }. */
+async function apiCall(page, method, path, body) {
   await page.goto('/');
-  const event = await page.evaluate(async (event) => {
+  return page.evaluate(async ({ method, path, body }) => {
     const token = document.querySelector('meta[name="csrf-token"]').content;
-    const response = await fetch('/api/v1/events/', {
-      method: 'POST',
+    const response = await fetch(`/api/v1${path}`, {
+      method,
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': token },
-      body: JSON.stringify(event),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, json: await response.json() };
-  }, body);
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null };
+  }, { method, path, body });
+}
+
+/** Creates an event through the API as the signed-in page would. */
+async function apiCreate(page, body) {
+  const event = await apiCall(page, 'POST', '/events/', body);
   expect(event.status, JSON.stringify(event.json)).toBe(201);
   return event.json;
 }
 
-module.exports = { PASSWORD, uniqueEmail, register, signIn, createSuperuser, fillEvent, apiCreate };
+module.exports = { PASSWORD, uniqueEmail, register, signIn, createSuperuser, fillEvent, apiCall, apiCreate };

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -11,9 +12,11 @@ use uuid::Uuid;
 
 use super::time::{When, serialize_instant};
 use crate::app::AppState;
-use crate::events::{self, EventInput, RecurrenceInput, RuleFieldsInput, RuleInput};
+use crate::events::{
+    self, EventInput, RecurrenceInput, RuleFieldsInput, RuleInput, Split, SplitInput, Updated,
+};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{CurrentUser, Fields, FromFields, Text, ValidJson};
+use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag};
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Event;
@@ -23,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_events, create_event))
         .routes(routes!(get_event, put_event, patch_event, delete_event))
+        .routes(routes!(split_event))
 }
 
 /// How often a series repeats (RFC 5545 FREQ).
@@ -205,6 +209,12 @@ pub struct EventBody {
     /// `failed` if they cannot be (the error is shown to admins).
     #[schema(example = "ready")]
     pub occurrences_status: &'static str,
+    /// The series a "this and following" change cut this one from.
+    pub split_from: Option<Uuid>,
+    /// In the answer to a change of the schedule: how many exceptions and cancellations went
+    /// because their occurrence no longer exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_exceptions: Option<usize>,
     #[serde(serialize_with = "serialize_instant")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -224,6 +234,8 @@ impl From<Event> for EventBody {
             start_date: when(event.start),
             end_date: when(event.end),
             all_day: event.all_day,
+            split_from: event.split_from,
+            dropped_exceptions: None,
             series_end_date: (event.series_end != Timestamp::MAX).then(|| when(event.series_end)),
             timezone: event.timezone,
             title: event.title,
@@ -363,6 +375,25 @@ pub struct EventRequest {
     pub recurrence: Option<RecurrenceRequest>,
 }
 
+/// A PATCH body: any of an event's fields; those absent keep their values.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
+pub struct EventPatch {
+    #[schema(max_length = 255)]
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    pub start_date: Option<String>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    pub end_date: Option<String>,
+    /// Changing it needs `start_date` and `end_date` too.
+    pub all_day: Option<bool>,
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: Option<String>,
+    /// `null` makes the event a one-off.
+    pub recurrence: Option<RecurrenceRequest>,
+}
+
 /// A POST or PUT body: title, start and end required.
 #[derive(Debug)]
 pub struct FullEvent(EventInput);
@@ -436,10 +467,24 @@ async fn list_events(
     ))
 }
 
+/// An event answer with its ETag.
+type EventAnswer = ([(HeaderName, HeaderValue); 1], Json<EventBody>);
+
+fn answer(event: Event) -> EventAnswer {
+    ([etag(event.version)], Json(event.into()))
+}
+
+fn updated_answer(updated: Updated) -> EventAnswer {
+    let (headers, Json(mut body)) = answer(updated.event);
+    body.dropped_exceptions = Some(updated.dropped_exceptions);
+    (headers, Json(body))
+}
+
 /// Create an event, optionally recurring; its occurrences are generated in the background.
 #[utoipa::path(post, path = "/events/", tag = "events", security(("bearer" = [])), request_body = EventRequest,
     responses(
-        (status = 201, description = "Created; `occurrences_status` is `pending` until generated", body = EventBody),
+        (status = 201, description = "Created; `occurrences_status` is `pending` until generated", body = EventBody,
+            headers(("ETag" = String, description = "The event's version, for `If-Match`"))),
         (status = 400, description = "Invalid event or rule", body = FieldErrors),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
@@ -447,76 +492,176 @@ async fn create_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ValidJson(FullEvent(input)): ValidJson<FullEvent>,
-) -> Result<(StatusCode, Json<EventBody>), ApiError> {
+) -> Result<(StatusCode, EventAnswer), ApiError> {
     let event = state.events.create(user.id, input).await?;
-    Ok((StatusCode::CREATED, Json(event.into())))
+    Ok((StatusCode::CREATED, answer(event)))
 }
 
 /// Retrieve an event.
 #[utoipa::path(get, path = "/events/{event_id}/", tag = "events", security(("bearer" = [])),
     params(("event_id" = Uuid, Path)),
-    responses((status = 200, body = EventBody), (status = 404, description = "No such event of yours", body = ErrorBody)))]
+    responses(
+        (status = 200, body = EventBody, headers(("ETag" = String, description = "The event's version, for `If-Match`"))),
+        (status = 404, description = "No such event of yours", body = ErrorBody)))]
 async fn get_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
-) -> Result<Json<EventBody>, ApiError> {
+) -> Result<EventAnswer, ApiError> {
     let event = crate::storage::events::find_event(&state.db, user.id, parse_id(&event_id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(event.into()))
+    Ok(answer(event))
 }
 
 /// Replace an event. Title, start and end are required; an absent `recurrence` keeps the rule,
-/// `null` removes it.
+/// `null` removes it. Exceptions and cancellations whose occurrence the new schedule no longer
+/// has are removed (`dropped_exceptions` counts them).
 #[utoipa::path(put, path = "/events/{event_id}/", tag = "events", security(("bearer" = [])),
-    params(("event_id" = Uuid, Path)), request_body = EventRequest,
-    responses((status = 200, body = EventBody), (status = 400, body = FieldErrors), (status = 404, body = ErrorBody)))]
+    params(("event_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if the event is still at this ETag")),
+    request_body = EventRequest,
+    responses(
+        (status = 200, body = EventBody, headers(("ETag" = String, description = "The event's new version"))),
+        (status = 400, body = FieldErrors), (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
 async fn put_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
+    IfMatch(precondition): IfMatch,
     ValidJson(FullEvent(input)): ValidJson<FullEvent>,
-) -> Result<Json<EventBody>, ApiError> {
-    update(&state, user.id, &event_id, input).await
+) -> Result<EventAnswer, ApiError> {
+    let updated = state
+        .events
+        .update(user.id, parse_id(&event_id)?, input, precondition)
+        .await?;
+    Ok(updated_answer(updated))
 }
 
-/// Update some fields of an event.
+/// Update some fields of an event; the others keep their values, whatever other clients change
+/// meanwhile.
 #[utoipa::path(patch, path = "/events/{event_id}/", tag = "events", security(("bearer" = [])),
-    params(("event_id" = Uuid, Path)), request_body = EventRequest,
-    responses((status = 200, body = EventBody), (status = 400, body = FieldErrors), (status = 404, body = ErrorBody)))]
+    params(("event_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if the event is still at this ETag")),
+    request_body = EventPatch,
+    responses(
+        (status = 200, body = EventBody, headers(("ETag" = String, description = "The event's new version"))),
+        (status = 400, body = FieldErrors), (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
 async fn patch_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
+    IfMatch(precondition): IfMatch,
     ValidJson(PartialEvent(input)): ValidJson<PartialEvent>,
-) -> Result<Json<EventBody>, ApiError> {
-    update(&state, user.id, &event_id, input).await
-}
-
-/// PUT and PATCH: they differ only in which fields the body must have.
-async fn update(
-    state: &AppState,
-    owner_id: Uuid,
-    event_id: &str,
-    input: EventInput,
-) -> Result<Json<EventBody>, ApiError> {
-    let event = state
+) -> Result<EventAnswer, ApiError> {
+    let updated = state
         .events
-        .update(owner_id, parse_id(event_id)?, input)
+        .update(user.id, parse_id(&event_id)?, input, precondition)
         .await?;
-    Ok(Json(event.into()))
+    Ok(updated_answer(updated))
 }
 
-/// Delete an event with its rule and occurrences.
+/// Delete an event with its rule, exceptions and occurrences.
 #[utoipa::path(delete, path = "/events/{event_id}/", tag = "events", security(("bearer" = [])),
-    params(("event_id" = Uuid, Path)),
-    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+    params(("event_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if the event is still at this ETag")),
+    responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
 async fn delete_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(event_id): Path<String>,
+    IfMatch(precondition): IfMatch,
 ) -> Result<StatusCode, ApiError> {
-    state.events.delete(user.id, parse_id(&event_id)?).await?;
+    state
+        .events
+        .delete(user.id, parse_id(&event_id)?, precondition)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// The schema of the body that `SplitBody` reads field by field.
+/// "This and following": the occurrence to cut at, and any event fields and rule that change
+/// from there on (absent ones continue the series as it is).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
+pub struct SplitRequest {
+    /// The original start of the first occurrence to change (a date for an all-day event).
+    #[schema(value_type = DateOrDateTime)]
+    original_start: String,
+    #[schema(max_length = 255)]
+    title: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    start_date: Option<String>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    end_date: Option<String>,
+    all_day: Option<bool>,
+    timezone: Option<String>,
+    recurrence: Option<RecurrenceRequest>,
+}
+
+/// A split body as read.
+#[derive(Debug)]
+pub struct SplitBody(SplitInput);
+
+impl FromFields for SplitBody {
+    fn from_fields(fields: &mut Fields<'_>) -> Self {
+        SplitBody(SplitInput {
+            original_start: fields.required_string("original_start").to_owned(),
+            event: read_event(fields, false),
+        })
+    }
+}
+
+/// The two events of a "this and following" change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SplitResponse {
+    /// The series as it is now: ending just before the cut.
+    previous: EventBody,
+    /// The rest of the series, with the changes (`split_from` names the previous one).
+    new: EventBody,
+    /// Exceptions and cancellations of the rest that went because their occurrence no longer
+    /// exists.
+    dropped_exceptions: usize,
+}
+
+/// Change a series from one occurrence on ("this and following"): the series ends just before
+/// it, and a new event holds the rest — with its exceptions and cancellations — and the changes
+/// sent. Cutting at the first occurrence changes the whole series instead (200, the one event).
+#[utoipa::path(post, path = "/events/{event_id}/split/", tag = "events", security(("bearer" = [])),
+    params(("event_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if the event is still at this ETag")),
+    request_body = SplitRequest,
+    responses(
+        (status = 201, description = "Split in two", body = SplitResponse),
+        (status = 200, description = "Cut at the first occurrence: the whole series changed", body = EventBody),
+        (status = 400, description = "Not an occurrence of the series, not a series, or invalid changes", body = FieldErrors),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
+async fn split_event(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(event_id): Path<String>,
+    IfMatch(precondition): IfMatch,
+    ValidJson(SplitBody(input)): ValidJson<SplitBody>,
+) -> Result<Response, ApiError> {
+    let split = state
+        .events
+        .split(user.id, parse_id(&event_id)?, input, precondition)
+        .await?;
+    Ok(match split {
+        Split::Whole(updated) => updated_answer(*updated).into_response(),
+        Split::Parts {
+            previous,
+            new,
+            dropped_exceptions,
+        } => (
+            StatusCode::CREATED,
+            Json(SplitResponse {
+                previous: (*previous).into(),
+                new: (*new).into(),
+                dropped_exceptions,
+            }),
+        )
+            .into_response(),
+    })
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -13,8 +13,9 @@ use super::events::{DateOrDateTime, parse_id};
 use super::time::When;
 use crate::app::AppState;
 use crate::cache::Weigh;
+use crate::events::OccurrenceInput;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::CurrentUser;
+use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, ValidJson, etag};
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Page;
@@ -24,7 +25,17 @@ use crate::validation::FieldErrors;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_occurrences))
-        .routes(routes!(get_occurrence))
+        .routes(routes!(get_occurrence, patch_occurrence, cancel_occurrence))
+        .routes(routes!(restore_occurrence))
+}
+
+/// Whether an occurrence takes place (RFC 5545 STATUS).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code, reason = "documents the values in the OpenAPI schema")]
+pub enum OccurrenceStatus {
+    Confirmed,
+    Cancelled,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,7 +44,10 @@ pub struct OccurrenceBody {
     pub event: Uuid,
     /// The event's title (as in the seed API).
     pub event_name: String,
+    /// The occurrence's own title if it has one (see `is_exception`), else the event's.
     pub title: String,
+    /// The occurrence's own description if it has one, else the event's.
+    pub description: String,
     /// An instant; for an all-day event, its first date.
     #[schema(value_type = DateOrDateTime)]
     pub start: When,
@@ -47,6 +61,12 @@ pub struct OccurrenceBody {
     pub all_day: bool,
     /// The rule that produced it; `null` for a one-off event.
     pub recurrence: Option<Uuid>,
+    /// Whether it has fields of its own (a title, description or time), which a change of the
+    /// series leaves alone.
+    pub is_exception: bool,
+    /// `cancelled` ones are listed only with `include_cancelled=true`.
+    #[schema(value_type = OccurrenceStatus)]
+    pub status: &'static str,
 }
 
 impl From<Occurrence> for OccurrenceBody {
@@ -61,13 +81,20 @@ impl From<Occurrence> for OccurrenceBody {
         OccurrenceBody {
             id: occurrence.id,
             event: occurrence.event_id,
-            event_name: occurrence.title.clone(),
+            event_name: occurrence.event_title,
             title: occurrence.title,
+            description: occurrence.description,
             start: when(occurrence.start_at),
             end: when(occurrence.end_at),
             original_start: when(occurrence.original_start),
             all_day: occurrence.all_day,
             recurrence: occurrence.recurrence_id,
+            is_exception: occurrence.is_exception,
+            status: if occurrence.cancelled {
+                "cancelled"
+            } else {
+                "confirmed"
+            },
         }
     }
 }
@@ -83,6 +110,8 @@ pub struct RangeQuery {
     pub end_date: Option<String>,
     /// Only this event's occurrences.
     pub event: Option<String>,
+    /// List cancelled occurrences too (`status: "cancelled"`). Default `false`.
+    pub include_cancelled: Option<String>,
 }
 
 impl RangeQuery {
@@ -113,8 +142,21 @@ impl RangeQuery {
         {
             errors.add("end_date", "Must be after start_date.");
         }
+        let include_cancelled = match self.include_cancelled.as_deref().map(str::trim) {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(_) => {
+                errors.add("include_cancelled", "Must be a valid boolean.");
+                false
+            }
+        };
         errors.into_result().map_err(ApiError::Validation)?;
-        Ok(OccurrenceFilter { from, to, event_id })
+        Ok(OccurrenceFilter {
+            from,
+            to,
+            event_id,
+            include_cancelled,
+        })
     }
 }
 
@@ -205,21 +247,133 @@ impl Weigh for Window {
     }
 }
 
-/// Retrieve an occurrence.
+/// An occurrence answer with its ETag (its event's version).
+type OccurrenceAnswer = ([(HeaderName, HeaderValue); 1], Json<OccurrenceBody>);
+
+fn answer(occurrence: Occurrence) -> OccurrenceAnswer {
+    ([etag(occurrence.version)], Json(occurrence.into()))
+}
+
+/// Retrieve an occurrence, cancelled or not.
 #[utoipa::path(get, path = "/event-occurrences/{occurrence_id}/", tag = "occurrences", security(("bearer" = [])),
     params(("occurrence_id" = Uuid, Path)),
-    responses((status = 200, body = OccurrenceBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = OccurrenceBody, headers(("ETag" = String, description = "Its event's version, for `If-Match`"))),
+        (status = 404, body = ErrorBody)))]
 async fn get_occurrence(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
-) -> Result<Json<OccurrenceBody>, ApiError> {
+) -> Result<OccurrenceAnswer, ApiError> {
     let occurrence = state
         .events
         .find_occurrence(user.id, parse_id(&id)?)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(occurrence.into()))
+    Ok(answer(occurrence))
+}
+
+// The schema of the body that `OccurrencePatch` reads field by field.
+/// Fields one occurrence takes of its own; `null` gives a field back to the series (`null` as
+/// `start` or `end` gives back its time). Times as for events: RFC 3339, a local time read in
+/// the event's zone, dates for an all-day event (the end exclusive).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
+pub struct OccurrencePatchRequest {
+    #[schema(max_length = 255)]
+    title: Option<String>,
+    description: Option<String>,
+    /// A new start; sent alone, the occurrence keeps its length.
+    #[schema(value_type = Option<DateOrDateTime>)]
+    start: Option<String>,
+    #[schema(value_type = Option<DateOrDateTime>)]
+    end: Option<String>,
+}
+
+/// An occurrence PATCH body as read.
+#[derive(Debug)]
+pub struct OccurrencePatch(OccurrenceInput);
+
+impl FromFields for OccurrencePatch {
+    fn from_fields(fields: &mut Fields<'_>) -> Self {
+        let mut text = |name: &str, blank_allowed: bool| {
+            fields
+                .nullable_string(name, blank_allowed)
+                .map(|value| value.map(str::to_owned))
+        };
+        OccurrencePatch(OccurrenceInput {
+            title: text("title", false),
+            description: text("description", true),
+            start: text("start", false),
+            end: text("end", false),
+        })
+    }
+}
+
+/// Change one occurrence of a series ("this event"): it becomes an exception, keeping its id
+/// and `original_start`; the fields it does not set keep following the series.
+#[utoipa::path(patch, path = "/event-occurrences/{occurrence_id}/", tag = "occurrences", security(("bearer" = [])),
+    params(("occurrence_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if its event is still at this ETag")),
+    request_body = OccurrencePatchRequest,
+    responses(
+        (status = 200, body = OccurrenceBody, headers(("ETag" = String, description = "Its event's new version"))),
+        (status = 400, description = "Invalid fields, or the event does not repeat", body = FieldErrors),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
+async fn patch_occurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    IfMatch(precondition): IfMatch,
+    ValidJson(OccurrencePatch(input)): ValidJson<OccurrencePatch>,
+) -> Result<OccurrenceAnswer, ApiError> {
+    let occurrence = state
+        .events
+        .edit_occurrence(user.id, parse_id(&id)?, input, precondition)
+        .await?;
+    Ok(answer(occurrence))
+}
+
+/// Cancel one occurrence of a series: its original start joins the rule's `exdates`. It stays
+/// readable by id, with `status: "cancelled"`, and can be restored.
+#[utoipa::path(delete, path = "/event-occurrences/{occurrence_id}/", tag = "occurrences", security(("bearer" = [])),
+    params(("occurrence_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if its event is still at this ETag")),
+    responses(
+        (status = 204, description = "Cancelled", headers(("ETag" = String, description = "Its event's new version"))),
+        (status = 400, description = "The event does not repeat, or this is its only occurrence left", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
+async fn cancel_occurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    IfMatch(precondition): IfMatch,
+) -> Result<(StatusCode, [(HeaderName, HeaderValue); 1]), ApiError> {
+    let occurrence = state
+        .events
+        .set_occurrence_cancelled(user.id, parse_id(&id)?, true, precondition)
+        .await?;
+    Ok((StatusCode::NO_CONTENT, [etag(occurrence.version)]))
+}
+
+/// Restore a cancelled occurrence (its original start leaves the rule's `exdates`).
+#[utoipa::path(post, path = "/event-occurrences/{occurrence_id}/restore/", tag = "occurrences", security(("bearer" = [])),
+    params(("occurrence_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "Only if its event is still at this ETag")),
+    responses(
+        (status = 200, body = OccurrenceBody, headers(("ETag" = String, description = "Its event's new version"))),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "The event changed since the ETag in `If-Match`", body = ErrorBody)))]
+async fn restore_occurrence(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    IfMatch(precondition): IfMatch,
+) -> Result<OccurrenceAnswer, ApiError> {
+    let occurrence = state
+        .events
+        .set_occurrence_cancelled(user.id, parse_id(&id)?, false, precondition)
+        .await?;
+    Ok(answer(occurrence))
 }
 
 #[cfg(test)]

@@ -63,11 +63,11 @@ async fn put_recurrence(
     Path(id): Path<String>,
     ValidJson(RecurrenceFields(recurrence)): ValidJson<RecurrenceFields>,
 ) -> Result<Json<RecurrenceBody>, ApiError> {
-    let event = state
+    let updated = state
         .events
         .replace_recurrence(user.id, parse_id(&id)?, recurrence)
         .await?;
-    RecurrenceBody::of(&event)
+    RecurrenceBody::of(&updated.event)
         .map(Json)
         .ok_or(ApiError::NotFound)
 }

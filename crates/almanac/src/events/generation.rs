@@ -5,9 +5,10 @@ use recurrence::{Occurrences, Series};
 use uuid::Uuid;
 
 use super::SeriesLimits;
-use super::identity::occurrence_id;
-use super::series::series_of;
+use super::overrides::Overrides;
+use super::series::instances_of;
 use crate::storage::events::{self as event_storage, Event};
+use crate::storage::exceptions;
 use crate::storage::occurrences::{self, GeneratedOccurrence, StoreOutcome, Stretch};
 use crate::storage::{Db, StorageError, Timestamp};
 
@@ -28,30 +29,50 @@ pub enum GenerationError {
     Storage(#[from] StorageError),
 }
 
+/// How many times generation starts again when a change to one of the event's occurrences
+/// lands while it works; then the reconciler takes over.
+const ATTEMPTS: usize = 5;
+
 /// Materializes the occurrences of the event's current revision, as of `now`. Idempotent, and
-/// safe against races: only the event's current revision is ever stored.
+/// safe against races: only the event as it is now is ever stored. A change to one occurrence
+/// meanwhile (which moves the event's version, not its revision) makes it start again.
 pub async fn generate_occurrences(
     db: &Db,
     limits: SeriesLimits,
     event_id: Uuid,
     now: Timestamp,
 ) -> Result<Generation, GenerationError> {
-    let Some(event) = event_storage::find_event_by_id(db, event_id).await? else {
-        return Ok(Generation::Skipped);
-    };
-    if event.occurrences_ready() {
-        return Ok(Generation::Skipped);
+    for _ in 0..ATTEMPTS {
+        let Some(event) = event_storage::find_event_by_id(db, event_id).await? else {
+            return Ok(Generation::Skipped);
+        };
+        if event.occurrences_ready() {
+            return Ok(Generation::Skipped);
+        }
+        let series = valid_series(&event)?;
+        let (occurrences, stored_until) = if series.is_open_ended() {
+            stretch(series.iter(), now + limits.horizon, limits.max_occurrences)
+        } else {
+            let whole = series
+                .expand(limits.max_occurrences)
+                .map_err(|error| GenerationError::InvalidSeries(error.to_string()))?;
+            (whole, None)
+        };
+        let overrides = Overrides::new(exceptions::list_exceptions(db, event.id).await?, &event);
+        let stored = store(
+            db,
+            &event,
+            &overrides,
+            Stretch::Whole,
+            &occurrences,
+            stored_until,
+        )
+        .await?;
+        if stored != Generation::Skipped {
+            return Ok(stored);
+        }
     }
-    let series = valid_series(&event)?;
-    let (occurrences, stored_until) = if series.is_open_ended() {
-        stretch(series.iter(), now + limits.horizon, limits.max_occurrences)
-    } else {
-        let whole = series
-            .expand(limits.max_occurrences)
-            .map_err(|error| GenerationError::InvalidSeries(error.to_string()))?;
-        (whole, None)
-    };
-    store(db, &event, Stretch::Whole, &occurrences, stored_until).await
+    Ok(Generation::Skipped)
 }
 
 /// Stores the next stretch of a series without end, up to the horizon as of `now` (or
@@ -79,9 +100,11 @@ pub async fn extend_series(
         horizon,
         limits.max_occurrences,
     );
+    let overrides = Overrides::new(exceptions::list_exceptions(db, event.id).await?, &event);
     store(
         db,
         &event,
+        &overrides,
         Stretch::After { from },
         &occurrences,
         stored_until,
@@ -92,27 +115,18 @@ pub async fn extend_series(
 async fn store(
     db: &Db,
     event: &Event,
+    overrides: &Overrides,
     stretch: Stretch,
     occurrences: &[recurrence::Occurrence],
     stored_until: Option<recurrence::Timestamp>,
 ) -> Result<Generation, GenerationError> {
     let generated: Vec<GeneratedOccurrence> = occurrences
         .iter()
-        .map(|occurrence| {
-            let start = Timestamp::from(occurrence.start);
-            GeneratedOccurrence {
-                id: occurrence_id(event.id, start),
-                original_start: start,
-                start,
-                end: Timestamp::from(occurrence.end),
-            }
-        })
+        .map(|&instance| overrides.apply(event.id, instance))
         .collect();
     let outcome = occurrences::store_occurrences(
         db,
-        event.id,
-        event.owner_id,
-        event.revision,
+        event,
         stretch,
         &generated,
         stored_until.map(Timestamp::from),
@@ -137,8 +151,9 @@ pub async fn series_behind_horizon(
     event_storage::series_behind_horizon(db, now + limits.horizon, limit).await
 }
 
+/// Every instance of the event's rule: cancelled ones are stored too, and shown on request.
 fn valid_series(event: &Event) -> Result<Series, GenerationError> {
-    series_of(event).map_err(|error| GenerationError::InvalidSeries(error.to_string()))
+    instances_of(event).map_err(|error| GenerationError::InvalidSeries(error.to_string()))
 }
 
 /// The occurrences that start before `horizon` (at least one, so that a series starting beyond

@@ -7,9 +7,11 @@ use recurrence::{
     Timing, WeekdayNum,
 };
 
+use super::changes::OccurrenceInput;
 use super::{DEFAULT_TIMEZONE, SeriesLimits};
 use crate::storage::Timestamp;
 use crate::storage::events::{Event, EventFields, RecurrenceFields};
+use crate::storage::exceptions::Exception;
 use crate::validation::FieldErrors;
 
 pub const TITLE_MAX_LENGTH: usize = 255;
@@ -546,4 +548,120 @@ fn file_series_error(errors: &mut FieldErrors, error: &RecurrenceError, rule_as_
         field => field,
     };
     errors.add_nested(RECURRENCE, FieldErrors::single(field, error.to_string()));
+}
+
+/// An occurrence's original start as a client names it: an instant (a local time read in the
+/// event's zone), or a date for an all-day event.
+pub fn original_start(event: &Event, text: &str) -> Result<Timestamp, &'static str> {
+    let zone = recurrence::time_zone(&event.timezone).map_err(|_| DATETIME_FORMAT_ERROR)?;
+    let instant = if event.all_day {
+        recurrence::parse_date(text)
+            .and_then(|date| recurrence::start_of_day(date, &zone))
+            .map_err(|error| time_error(error, DATE_FORMAT_ERROR))?
+    } else {
+        recurrence::parse_instant(text, &zone)
+            .map_err(|error| time_error(error, DATETIME_FORMAT_ERROR))?
+    };
+    Ok(Timestamp::from(instant))
+}
+
+/// The exception one occurrence has after `input`, merged over the one it had; `None` when
+/// nothing of it differs from the series any more.
+pub fn resolve_exception(
+    event: &Event,
+    instance: recurrence::Occurrence,
+    existing: Option<Exception>,
+    input: OccurrenceInput,
+) -> Result<Option<Exception>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let existing = existing.unwrap_or(Exception {
+        original_start: Timestamp::from(instance.start),
+        title: None,
+        description: None,
+        start_at: None,
+        end_at: None,
+    });
+    let title = input.title.unwrap_or(existing.title);
+    if title
+        .as_ref()
+        .is_some_and(|title| title.chars().count() > TITLE_MAX_LENGTH)
+    {
+        errors.add(
+            "title",
+            format!("Ensure this field has no more than {TITLE_MAX_LENGTH} characters."),
+        );
+    }
+    let description = input.description.unwrap_or(existing.description);
+
+    let rule_time = (
+        Timestamp::from(instance.start),
+        Timestamp::from(instance.end),
+    );
+    let current_time = existing.start_at.zip(existing.end_at).unwrap_or(rule_time);
+    let zone = recurrence::time_zone(&event.timezone).unwrap_or(TimeZone::UTC);
+    let mut read = |field: &str, text: Option<&str>| -> Option<Timestamp> {
+        let text = text?;
+        let parsed = if event.all_day {
+            recurrence::parse_date(text)
+                .and_then(|date| recurrence::start_of_day(date, &zone))
+                .map_err(|error| time_error(error, DATE_FORMAT_ERROR))
+        } else {
+            recurrence::parse_instant(text, &zone)
+                .map_err(|error| time_error(error, DATETIME_FORMAT_ERROR))
+        };
+        match parsed {
+            Ok(instant) => Some(Timestamp::from(instant)),
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
+        }
+    };
+    let reset = matches!(input.start, Some(None)) || matches!(input.end, Some(None));
+    let start = read("start", input.start.as_ref().and_then(Option::as_deref));
+    let end = read("end", input.end.as_ref().and_then(Option::as_deref));
+    errors.clone().into_result()?;
+    let (start, end) = if reset {
+        rule_time
+    } else {
+        match (start, end) {
+            // A new start alone keeps the occurrence's length: its number of days, all day.
+            (Some(start), None) if event.all_day => {
+                let date = |instant: Timestamp| zone.to_datetime(instant.as_jiff()).date();
+                let days = date(current_time.1) - date(current_time.0);
+                let end = date(start)
+                    .checked_add(days)
+                    .ok()
+                    .and_then(|end| recurrence::start_of_day(end, &zone).ok())
+                    .map_or(current_time.1, Timestamp::from);
+                (start, end)
+            }
+            (Some(start), None) => (start, start + current_time.0.until(current_time.1)),
+            (start, end) => (
+                start.unwrap_or(current_time.0),
+                end.unwrap_or(current_time.1),
+            ),
+        }
+    };
+    if end < start || (event.all_day && end == start) {
+        let message = if event.all_day {
+            "The end date must be after the start date."
+        } else {
+            "The end must not be before the start."
+        };
+        errors.add("end", message);
+    }
+    errors.into_result()?;
+    let moved = (start, end) != rule_time;
+    let exception = Exception {
+        original_start: existing.original_start,
+        title,
+        description,
+        start_at: moved.then_some(start),
+        end_at: moved.then_some(end),
+    };
+    let differs = exception.title.is_some()
+        || exception.description.is_some()
+        || exception.start_at.is_some();
+    Ok(differs.then_some(exception))
 }

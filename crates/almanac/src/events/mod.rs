@@ -3,9 +3,11 @@
 //! worker), and the occurrences a calendar asks for — stored ones, and beyond a series' stored
 //! horizon, ones computed on the fly.
 
+mod changes;
 mod generation;
 mod identity;
 mod input;
+mod overrides;
 mod series;
 mod window;
 
@@ -21,6 +23,7 @@ use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError};
 use crate::validation::FieldErrors;
 
+pub use changes::{OccurrenceInput, Split, SplitInput, Updated};
 pub use generation::{
     Generation, GenerationError, extend_series, generate_occurrences, series_behind_horizon,
 };
@@ -36,10 +39,38 @@ pub enum EventError {
     Invalid(FieldErrors),
     #[error("not found")]
     NotFound,
+    /// The client's `If-Match` names another version than the current one.
+    #[error("the event is at version {current}, not the one expected")]
+    PreconditionFailed { current: i64 },
+    /// A change that only a series can take (cancelling one occurrence of a one-off event).
+    #[error("{0}")]
+    NotRecurring(&'static str),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("the change was interrupted: {0}")]
     Interrupted(tokio::task::JoinError),
+}
+
+/// The version a client expects an event to be at when it writes (HTTP `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// Whatever the version (`If-Match: *`): the event must exist.
+    Any,
+    /// One of these versions; an empty list never holds.
+    OneOf(Vec<i64>),
+}
+
+impl Precondition {
+    fn check(precondition: Option<&Precondition>, event: &Event) -> Result<(), EventError> {
+        match precondition {
+            Some(Precondition::OneOf(versions)) if !versions.contains(&event.version) => {
+                Err(EventError::PreconditionFailed {
+                    current: event.version,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Limits that come from configuration.
@@ -83,43 +114,46 @@ impl Events {
     }
 
     /// Applies a full (PUT) or partial (PATCH) update; absent fields keep their values, as in
-    /// DRF.
+    /// DRF. Exceptions and cancellations whose occurrence the new schedule no longer has go.
     pub async fn update(
         &self,
         owner_id: Uuid,
         id: Uuid,
         input: EventInput,
-    ) -> Result<Event, EventError> {
-        let current = event_storage::find_event(&self.db, owner_id, id)
-            .await?
-            .ok_or(EventError::NotFound)?;
-        let fields =
-            input::resolve(Some(&current), input, self.limits).map_err(EventError::Invalid)?;
-        let schedule_changed = fields.start != current.start
-            || fields.end != current.end
-            || fields.all_day != current.all_day
-            || fields.timezone != current.timezone
-            || fields.recurrence.as_ref().map(|r| (&r.rule, &r.exdates))
-                != current.recurrence.as_ref().map(|r| (&r.rule, &r.exdates));
-        let (db, queue) = (self.db.clone(), self.queue.clone());
+        precondition: Option<Precondition>,
+    ) -> Result<Updated, EventError> {
+        let (db, queue, limits) = (self.db.clone(), self.queue.clone(), self.limits);
         to_completion(async move {
-            let event = event_storage::update_event(&db, owner_id, id, &fields, schedule_changed)
-                .await?
-                .ok_or(EventError::NotFound)?;
-            if schedule_changed {
-                queue.enqueue_generation(event.id, event.revision).await;
+            let updated =
+                changes::update(&db, limits, owner_id, id, input, precondition.as_ref()).await?;
+            if updated.schedule_changed {
+                queue
+                    .enqueue_generation(updated.event.id, updated.event.revision)
+                    .await;
             }
-            Ok(event)
+            Ok(updated)
         })
         .await
     }
 
-    pub async fn delete(&self, owner_id: Uuid, id: Uuid) -> Result<(), EventError> {
-        if event_storage::delete_event(&self.db, owner_id, id).await? {
+    pub async fn delete(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        precondition: Option<Precondition>,
+    ) -> Result<(), EventError> {
+        let db = self.db.clone();
+        to_completion(async move {
+            let mut tx = db.transaction().await?;
+            let event = event_storage::lock_event(&mut tx, owner_id, id)
+                .await?
+                .ok_or(EventError::NotFound)?;
+            Precondition::check(precondition.as_ref(), &event)?;
+            event_storage::delete_event_in(&mut tx, id).await?;
+            tx.commit(&db, owner_id).await?;
             Ok(())
-        } else {
-            Err(EventError::NotFound)
-        }
+        })
+        .await
     }
 
     /// Replaces the rule of the event that owns recurrence `id` (PUT /recurrences/{id}/).
@@ -128,7 +162,7 @@ impl Events {
         owner_id: Uuid,
         id: Uuid,
         recurrence: RecurrenceInput,
-    ) -> Result<Event, EventError> {
+    ) -> Result<Updated, EventError> {
         let event = event_storage::find_event_by_recurrence(&self.db, owner_id, id)
             .await?
             .ok_or(EventError::NotFound)?;
@@ -136,7 +170,7 @@ impl Events {
             recurrence: Some(Some(recurrence)),
             ..EventInput::default()
         };
-        let updated = self.update(owner_id, event.id, input).await;
+        let updated = self.update(owner_id, event.id, input, None).await;
         // Errors of a standalone rule are reported at the top level, not under "recurrence".
         updated.map_err(|error| match error {
             EventError::Invalid(errors) => EventError::Invalid(errors.unnest("recurrence")),
@@ -153,7 +187,82 @@ impl Events {
             recurrence: Some(None),
             ..EventInput::default()
         };
-        self.update(owner_id, event.id, input).await.map(|_| ())
+        self.update(owner_id, event.id, input, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Gives one occurrence fields of its own (makes it an exception), or gives them back to
+    /// the series (`null`).
+    pub async fn edit_occurrence(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        input: OccurrenceInput,
+        precondition: Option<Precondition>,
+    ) -> Result<Occurrence, EventError> {
+        let found = self
+            .find_occurrence(owner_id, id)
+            .await?
+            .ok_or(EventError::NotFound)?;
+        let db = self.db.clone();
+        to_completion(async move {
+            changes::edit_occurrence(&db, owner_id, &found, input, precondition.as_ref()).await
+        })
+        .await
+    }
+
+    /// Cancels one occurrence (adds its original start to the rule's exclusion dates), or brings
+    /// a cancelled one back.
+    pub async fn set_occurrence_cancelled(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        cancelled: bool,
+        precondition: Option<Precondition>,
+    ) -> Result<Occurrence, EventError> {
+        let found = self
+            .find_occurrence(owner_id, id)
+            .await?
+            .ok_or(EventError::NotFound)?;
+        let (db, limits) = (self.db.clone(), self.limits);
+        to_completion(async move {
+            let precondition = precondition.as_ref();
+            changes::set_cancelled(&db, limits, owner_id, &found, cancelled, precondition).await
+        })
+        .await
+    }
+
+    /// "This and following": the series ends before the occurrence originally at
+    /// `input.original_start`, and a new event holds the rest with the changes in `input`.
+    pub async fn split(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        input: SplitInput,
+        precondition: Option<Precondition>,
+    ) -> Result<Split, EventError> {
+        let (db, queue, limits) = (self.db.clone(), self.queue.clone(), self.limits);
+        to_completion(async move {
+            let split =
+                changes::split(&db, limits, owner_id, id, input, precondition.as_ref()).await?;
+            match &split {
+                Split::Whole(updated) => {
+                    if updated.schedule_changed {
+                        let event = &updated.event;
+                        queue.enqueue_generation(event.id, event.revision).await;
+                    }
+                }
+                Split::Parts { previous, new, .. } => {
+                    queue
+                        .enqueue_generation(previous.id, previous.revision)
+                        .await;
+                    queue.enqueue_generation(new.id, new.revision).await;
+                }
+            }
+            Ok(split)
+        })
+        .await
     }
 
     /// The owner's occurrences matching `filter`, by start time: those stored, and those of series
@@ -167,7 +276,8 @@ impl Events {
         window::list_occurrences(&self.db, owner_id, filter, page).await
     }
 
-    /// One of the owner's occurrences, stored or beyond its series' stored horizon.
+    /// One of the owner's occurrences, stored or beyond its series' stored horizon, cancelled
+    /// or not.
     pub async fn find_occurrence(
         &self,
         owner_id: Uuid,

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::identity::{self, occurrence_id};
-use super::series::series_of;
+use super::identity;
+use super::overrides::{Overrides, occurrence_of};
+use super::series::instances_of;
 use crate::storage::events::{self as event_storage, Event, Page};
-use crate::storage::occurrences::{self, Occurrence, OccurrenceFilter};
+use crate::storage::exceptions;
+use crate::storage::occurrences::{self, GeneratedOccurrence, Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError, Timestamp};
 
 /// Slack for an all-day occurrence, whose length in hours changes with DST.
@@ -48,7 +50,13 @@ pub async fn list_occurrences(
     let from = filter.from.unwrap_or(Timestamp::MIN);
     let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
     for event in &beyond_horizon {
-        merged.extend(computed(event, from, to, wanted)?);
+        let overrides = Overrides::new(exceptions::list_exceptions(db, event.id).await?, event);
+        let window = Window {
+            from,
+            to,
+            include_cancelled: filter.include_cancelled,
+        };
+        merged.extend(computed(event, &overrides, window, wanted)?);
     }
     merged.sort_by_key(|occurrence| (occurrence.start_at, occurrence.id));
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
@@ -73,53 +81,90 @@ pub async fn find_occurrence(
         if identity::event_key(event.id) != key {
             continue;
         }
-        let found = computed(&event, original_start, after, 1)?
-            .into_iter()
-            .find(|occurrence| occurrence.original_start == original_start);
-        if found.is_some() {
-            return Ok(found);
+        let overrides = Overrides::new(exceptions::list_exceptions(db, event.id).await?, &event);
+        if let Some(found) = computed_at(&event, &overrides, original_start)? {
+            return Ok(Some(found));
         }
     }
     Ok(None)
 }
 
-/// At most `wanted` occurrences of `event` beyond its stored horizon that overlap `[from, to)`.
-fn computed(
+/// The occurrence of `event` beyond its stored horizon that the rule places at
+/// `original_start`, cancelled or not.
+pub fn computed_at(
     event: &Event,
+    overrides: &Overrides,
+    original_start: Timestamp,
+) -> Result<Option<Occurrence>, StorageError> {
+    if event
+        .stored_until
+        .is_none_or(|stored_until| original_start < stored_until)
+    {
+        return Ok(None);
+    }
+    let series = instances(event)?;
+    Ok(series
+        .iter_from(original_start.as_jiff())
+        .next()
+        .filter(|instance| Timestamp::from(instance.start) == original_start)
+        .map(|instance| occurrence_of(event, overrides.apply(event.id, instance))))
+}
+
+/// A time window, and whether cancelled occurrences are shown in it.
+#[derive(Debug, Clone, Copy)]
+struct Window {
     from: Timestamp,
     to: Timestamp,
+    include_cancelled: bool,
+}
+
+impl Window {
+    fn shows(&self, occurrence: &GeneratedOccurrence) -> bool {
+        occurrence.start < self.to
+            && occurrence.end > self.from
+            && (self.include_cancelled || !occurrence.cancelled)
+    }
+}
+
+fn instances(event: &Event) -> Result<recurrence::Series, StorageError> {
+    instances_of(event).map_err(|error| StorageError::Invalid {
+        what: format!("event {}: {error}", event.id),
+    })
+}
+
+/// At most `wanted` occurrences of `event` beyond its stored horizon that `window` shows: where
+/// the rule puts them, and those its exceptions moved there.
+fn computed(
+    event: &Event,
+    overrides: &Overrides,
+    window: Window,
     wanted: usize,
 ) -> Result<Vec<Occurrence>, StorageError> {
     let Some(stored_until) = event.stored_until else {
         return Ok(Vec::new());
     };
-    let series = series_of(event).map_err(|error| StorageError::Invalid {
-        what: format!("event {}: {error}", event.id),
-    })?;
+    let series = instances(event)?;
     let longest = event.start.until(event.end) + ONE_DAY;
-    let seek = stored_until.max(from - longest);
-    let recurrence_id = event.recurrence.as_ref().map(|recurrence| recurrence.id);
-    Ok(series
+    let seek = stored_until.max(window.from - longest);
+    let in_place = series
         .iter_from(seek.as_jiff())
-        .map(|occurrence| {
-            (
-                Timestamp::from(occurrence.start),
-                Timestamp::from(occurrence.end),
-            )
-        })
-        .take_while(|&(start, _)| start < to)
-        .filter(|&(_, end)| end > from)
+        .take_while(|instance| Timestamp::from(instance.start) < window.to)
+        .map(|instance| overrides.apply(event.id, instance))
+        .filter(|occurrence| !overrides.is_moved(occurrence.original_start));
+    let moved = overrides.moved_from(stored_until).filter_map(|exception| {
+        let instance = series
+            .iter_from(exception.original_start.as_jiff())
+            .next()
+            .filter(|instance| Timestamp::from(instance.start) == exception.original_start)?;
+        Some(overrides.apply(event.id, instance))
+    });
+    let mut shown: Vec<Occurrence> = in_place
+        .filter(|occurrence| window.shows(occurrence))
         .take(wanted)
-        .map(|(start, end)| Occurrence {
-            id: occurrence_id(event.id, start),
-            event_id: event.id,
-            title: event.title.clone(),
-            start_at: start,
-            end_at: end,
-            original_start: start,
-            recurrence_id,
-            all_day: event.all_day,
-            timezone: event.timezone.clone(),
-        })
-        .collect())
+        .chain(moved.filter(|occurrence| window.shows(occurrence)))
+        .map(|occurrence| occurrence_of(event, occurrence))
+        .collect();
+    shown.sort_by_key(|occurrence| (occurrence.start_at, occurrence.id));
+    shown.truncate(wanted);
+    Ok(shown)
 }

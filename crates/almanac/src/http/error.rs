@@ -34,6 +34,9 @@ pub enum ApiError {
     CsrfFailed,
     #[error("not found")]
     NotFound,
+    /// `If-Match` names another version than the current one.
+    #[error("precondition failed: the current version is {current}")]
+    PreconditionFailed { current: i64 },
     #[error("method {0} not allowed")]
     MethodNotAllowed(Method),
     #[error("request body too large")]
@@ -87,6 +90,7 @@ impl ApiError {
             }
             ApiError::CsrfFailed => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -135,6 +139,22 @@ impl IntoResponse for ApiError {
                 ..ErrorBody::new(detail)
             },
             ApiError::CsrfFailed => ErrorBody::new("CSRF Failed: CSRF token missing or incorrect."),
+            ApiError::PreconditionFailed { current } => {
+                let mut response = (
+                    status,
+                    Json(ErrorBody {
+                        code: Some("precondition_failed"),
+                        ..ErrorBody::new(
+                            "The event has changed since you read it: read it again (its ETag is \
+                             in this answer) and retry your change.",
+                        )
+                    }),
+                )
+                    .into_response();
+                let (name, value) = super::extract::etag(current);
+                response.headers_mut().insert(name, value);
+                return response;
+            }
             ApiError::MethodNotAllowed(method) => ErrorBody::new(default_detail(status, &method)),
             ApiError::UnsupportedMediaType(media_type) => ErrorBody::new(format!(
                 "Unsupported media type \"{media_type}\" in request."
@@ -187,6 +207,8 @@ impl From<EventError> for ApiError {
         match error {
             EventError::Invalid(errors) => ApiError::Validation(errors),
             EventError::NotFound => ApiError::NotFound,
+            EventError::PreconditionFailed { current } => ApiError::PreconditionFailed { current },
+            EventError::NotRecurring(detail) => ApiError::BadRequest(detail.to_owned()),
             EventError::Storage(error) => error.into(),
             EventError::Interrupted(error) => ApiError::Internal(error.into()),
         }

@@ -6,12 +6,13 @@ use std::net::{IpAddr, SocketAddr};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, header};
 use serde_json::{Map, Value};
 
 use crate::accounts::AccountError;
 use crate::app::AppState;
+use crate::events::Precondition;
 use crate::storage::users::User;
 use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
 
@@ -158,6 +159,20 @@ impl<'a> Fields<'a> {
                 self.error(name, "This field may not be blank.")
             }
             Some(Value::String(text)) => Some(text),
+            Some(_) => self.error(name, "Not a valid string."),
+        }
+    }
+
+    /// A string that may be absent or `null` (`Some(None)`: the client clears the field); if a
+    /// string, non-blank unless `blank_allowed`.
+    pub fn nullable_string(&mut self, name: &str, blank_allowed: bool) -> Option<Option<&'a str>> {
+        match self.object.get(name) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(text)) if !blank_allowed && text.trim().is_empty() => {
+                self.error(name, "This field may not be blank.")
+            }
+            Some(Value::String(text)) => Some(Some(text)),
             Some(_) => self.error(name, "Not a valid string."),
         }
     }
@@ -386,4 +401,51 @@ mod tests {
             })
         );
     }
+}
+
+/// The version a write expects its event to be at, from `If-Match` (RFC 9110 §13.1.1): `*`, or
+/// a list of the strong ETags this API sends (`"7"`). A weak or foreign tag matches nothing.
+#[derive(Debug)]
+pub struct IfMatch(pub Option<Precondition>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let mut versions = Vec::new();
+        let mut any = false;
+        let mut present = false;
+        for value in parts.headers.get_all(header::IF_MATCH) {
+            present = true;
+            let text = value.to_str().map_err(|_| {
+                ApiError::BadRequest("The If-Match header is not valid text.".to_owned())
+            })?;
+            for tag in text.split(',').map(str::trim).filter(|tag| !tag.is_empty()) {
+                if tag == "*" {
+                    any = true;
+                } else if let Some(version) = tag
+                    .strip_prefix('"')
+                    .and_then(|tag| tag.strip_suffix('"'))
+                    .and_then(|tag| tag.parse::<i64>().ok())
+                {
+                    versions.push(version);
+                }
+            }
+        }
+        let precondition = if any {
+            Precondition::Any
+        } else {
+            Precondition::OneOf(versions)
+        };
+        Ok(IfMatch(present.then_some(precondition)))
+    }
+}
+
+/// The ETag of an event and of its occurrences: the event's version.
+pub fn etag(version: i64) -> (HeaderName, HeaderValue) {
+    (
+        header::ETAG,
+        HeaderValue::from_str(&format!("\"{version}\""))
+            .unwrap_or(HeaderValue::from_static("\"0\"")),
+    )
 }

@@ -59,8 +59,9 @@ pub fn with_middleware<S: Clone + Send + Sync + 'static>(
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
                 HeaderName::from_static("x-csrf-token"),
+                header::IF_MATCH,
             ])
-            .expose_headers([header::LINK, header::RETRY_AFTER])
+            .expose_headers([header::LINK, header::RETRY_AFTER, header::ETAG])
             .max_age(std::time::Duration::from_secs(3600)),
     )
 }

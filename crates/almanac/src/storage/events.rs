@@ -8,7 +8,7 @@
 use recurrence::{End, Rule};
 use uuid::Uuid;
 
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, Tx, on_pool, on_tx};
 
 /// An event's recurrence rule with its exclusion dates, and the id clients address it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,10 @@ pub struct Event {
     /// For a series stored only up to a horizon: every occurrence of the generated revision
     /// that starts before this is stored; `None` when the whole series is.
     pub stored_until: Option<Timestamp>,
+    /// Moves with every write to the event or its occurrences: their ETag.
+    pub version: i64,
+    /// The series a "this and following" edit cut this one from.
+    pub split_from: Option<Uuid>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -109,6 +113,8 @@ struct EventRow {
     occurrences_revision: i64,
     generation_failed: bool,
     stored_until: Option<Timestamp>,
+    version: i64,
+    split_from: Option<Uuid>,
     created_at: Timestamp,
     updated_at: Timestamp,
     recurrence_id: Option<Uuid>,
@@ -167,6 +173,8 @@ impl TryFrom<EventRow> for Event {
             occurrences_revision: row.occurrences_revision,
             status,
             stored_until: row.stored_until,
+            version: row.version,
+            split_from: row.split_from,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -216,7 +224,7 @@ macro_rules! select_events {
     ($extra_columns:literal, $extra_joins:literal, $where_and_rest:literal) => {
         concat!(
             "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.all_day, e.series_end_at, ",
-            "e.timezone, e.revision, e.occurrences_revision, e.stored_until, e.created_at, e.updated_at, ",
+            "e.timezone, e.revision, e.occurrences_revision, e.stored_until, e.version, e.split_from, e.created_at, e.updated_at, ",
             "f.event_id IS NOT NULL AS generation_failed, ",
             "r.id AS recurrence_id, r.pattern, r.count, r.until, r.exdates",
             $extra_columns,
@@ -234,14 +242,29 @@ pub async fn insert_event(
     owner_id: Uuid,
     fields: &EventFields,
 ) -> Result<Event, StorageError> {
+    let mut tx = db.transaction().await?;
+    let id = insert_event_in(&mut tx, owner_id, fields, None).await?;
+    let event = find_event_in(&mut tx, owner_id, id)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+    tx.commit(db, owner_id).await?;
+    Ok(event)
+}
+
+/// Creates an event inside a change (`split_from`: the series it continues). Returns its id.
+pub async fn insert_event_in(
+    tx: &mut Tx,
+    owner_id: Uuid,
+    fields: &EventFields,
+    split_from: Option<Uuid>,
+) -> Result<Uuid, StorageError> {
     let id = Uuid::now_v7();
     let now = Timestamp::now();
-    on_pool!(db, pool => {
-        let mut tx = super::begin(pool).await?;
+    on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO events (id, owner_id, title, description, start_at, end_at, all_day, series_end_at, \
-             timezone, revision, occurrences_revision, revised_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $10)",
+             timezone, revision, occurrences_revision, revised_at, created_at, updated_at, split_from) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $10, $11)",
         )
         .bind(id)
         .bind(owner_id)
@@ -253,7 +276,8 @@ pub async fn insert_event(
         .bind(fields.series_end)
         .bind(&fields.timezone)
         .bind(now)
-        .execute(&mut *tx)
+        .bind(split_from)
+        .execute(&mut *conn)
         .await?;
         if let Some(recurrence) = &fields.recurrence {
             let (pattern, count, until, exdates) = rule_columns(recurrence);
@@ -267,15 +291,43 @@ pub async fn insert_event(
             .bind(count)
             .bind(until)
             .bind(exdates)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
-        tx.commit().await?;
     });
-    db.changes().bump(owner_id);
-    find_event(db, owner_id, id)
+    Ok(id)
+}
+
+/// Locks the owner's event for a change and reads it: the change's first statement, a write that
+/// changes nothing, takes SQLite's write lock or the row's lock on PostgreSQL (see
+/// [`Db::transaction`]). `None` if the owner has no such event.
+pub async fn lock_event(
+    tx: &mut Tx,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Event>, StorageError> {
+    let locked = on_tx!(tx, conn => sqlx::query("UPDATE events SET version = version WHERE id = $1 AND owner_id = $2")
+        .bind(id)
+        .bind(owner_id)
+        .execute(conn)
         .await?
-        .ok_or(StorageError::NotFound)
+        .rows_affected());
+    if locked == 0 {
+        return Ok(None);
+    }
+    find_event_in(tx, owner_id, id).await
+}
+
+/// The owner's event as a change sees it.
+pub async fn find_event_in(
+    tx: &mut Tx,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Event>, StorageError> {
+    const SQL: &str = select_events!("WHERE e.id = $1 AND e.owner_id = $2");
+    let row: Option<EventRow> =
+        on_tx!(tx, conn => sqlx::query_as(SQL).bind(id).bind(owner_id).fetch_optional(conn).await?);
+    row.map(Event::try_from).transpose()
 }
 
 pub async fn find_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<Option<Event>, StorageError> {
@@ -341,23 +393,21 @@ pub async fn find_event_by_id(db: &Db, id: Uuid) -> Result<Option<Event>, Storag
     row.map(Event::try_from).transpose()
 }
 
-/// Replaces an event's fields and rule. When `schedule_changed`, the revision is bumped so that
-/// its occurrences are regenerated. Returns `None` if the owner has no such event.
-pub async fn update_event(
-    db: &Db,
-    owner_id: Uuid,
+/// Replaces a locked event's fields and rule, and moves its version on. When
+/// `schedule_changed`, the revision moves too, so that its occurrences are regenerated.
+pub async fn write_event(
+    tx: &mut Tx,
     id: Uuid,
     fields: &EventFields,
     schedule_changed: bool,
-) -> Result<Option<Event>, StorageError> {
+) -> Result<(), StorageError> {
     let now = Timestamp::now();
     let bump: i64 = schedule_changed.into();
-    let updated = on_pool!(db, pool => {
-        let mut tx = super::begin(pool).await?;
-        let updated = sqlx::query(
+    on_tx!(tx, conn => {
+        sqlx::query(
             "UPDATE events SET title = $1, description = $2, start_at = $3, end_at = $4, timezone = $5, \
              revision = revision + $6, revised_at = CASE WHEN $6 > 0 THEN $7 ELSE revised_at END, updated_at = $7, \
-             series_end_at = $10, all_day = $11 WHERE id = $8 AND owner_id = $9",
+             series_end_at = $9, all_day = $10, version = version + 1 WHERE id = $8",
         )
         .bind(&fields.title)
         .bind(&fields.description)
@@ -367,13 +417,11 @@ pub async fn update_event(
         .bind(bump)
         .bind(now)
         .bind(id)
-        .bind(owner_id)
         .bind(fields.series_end)
         .bind(fields.all_day)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 1 && schedule_changed {
+        .execute(&mut *conn)
+        .await?;
+        if schedule_changed {
             match &fields.recurrence {
                 Some(recurrence) => {
                     let (pattern, count, until, exdates) = rule_columns(recurrence);
@@ -389,34 +437,49 @@ pub async fn update_event(
                     .bind(count)
                     .bind(until)
                     .bind(exdates)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 None => {
-                    sqlx::query("DELETE FROM recurrences WHERE event_id = $1").bind(id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM recurrences WHERE event_id = $1").bind(id).execute(&mut *conn).await?;
                 }
             }
         }
-        tx.commit().await?;
-        updated
     });
-    db.changes().bump(owner_id);
-    if updated == 0 {
-        return Ok(None);
-    }
-    find_event(db, owner_id, id).await
+    Ok(())
 }
 
-/// Deletes an event with its rule and occurrences. Returns whether the owner had it.
-pub async fn delete_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<bool, StorageError> {
-    let deleted = on_pool!(db, pool => sqlx::query("DELETE FROM events WHERE id = $1 AND owner_id = $2")
+/// Records a change to one of a locked event's occurrences: its version moves on (not its
+/// revision: the change writes the stored occurrence itself, and a generation under way starts
+/// again when it sees the new version).
+pub async fn touch_event(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
+    let now = Timestamp::now();
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE events SET version = version + 1, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(())
+}
+
+/// Replaces a locked series' exclusion dates (its cancelled occurrences).
+pub async fn set_exdates(tx: &mut Tx, id: Uuid, exdates: &[Timestamp]) -> Result<(), StorageError> {
+    on_tx!(tx, conn => sqlx::query("UPDATE recurrences SET exdates = $2 WHERE event_id = $1")
         .bind(id)
-        .bind(owner_id)
-        .execute(pool)
+        .bind(encode_exdates(exdates))
+        .execute(conn)
         .await?
         .rows_affected());
-    db.changes().bump(owner_id);
-    Ok(deleted == 1)
+    Ok(())
+}
+
+/// Deletes a locked event with its rule, exceptions and occurrences.
+pub async fn delete_event_in(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
+    on_tx!(tx, conn => sqlx::query("DELETE FROM events WHERE id = $1").bind(id).execute(conn).await?.rows_affected());
+    Ok(())
 }
 
 /// The owner's recurring events (those with a rule), by start.

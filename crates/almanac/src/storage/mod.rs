@@ -6,6 +6,7 @@
 
 pub mod changes;
 pub mod events;
+pub mod exceptions;
 pub mod generation_failures;
 pub mod login_throttle;
 pub mod occurrences;
@@ -80,6 +81,43 @@ pub async fn begin<DB: sqlx::Database>(
         })?
 }
 
+/// A write transaction on either backend, for a change that reads what it depends on and writes
+/// in one go (see [`Db::transaction`]).
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same query-building expression on whichever connection `$tx` holds, as [`on_pool!`].
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::storage::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::storage::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+impl Tx {
+    /// Commits; the owner's answers kept in memory are retired.
+    pub async fn commit(self, db: &Db, owner_id: uuid::Uuid) -> Result<(), StorageError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        db.changes().bump(owner_id);
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("row not found")]
@@ -137,6 +175,17 @@ impl Db {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// Begins a transaction for a change that reads before it writes. Its first statement must
+    /// be a write (say, [`events::lock_event`]): that takes SQLite's write lock, or the row's lock
+    /// on PostgreSQL, before anything is read, so that two such changes run one after the other
+    /// and neither writes back what the other changed.
+    pub async fn transaction(&self) -> Result<Tx, StorageError> {
+        Ok(match self.pool() {
+            Pool::Sqlite(pool) => Tx::Sqlite(begin(pool).await?),
+            Pool::Postgres(pool) => Tx::Postgres(begin(pool).await?),
+        })
     }
 
     /// Which owners' data changed; storage bumps it after each write it commits.

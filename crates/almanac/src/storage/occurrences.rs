@@ -3,31 +3,47 @@
 
 use uuid::Uuid;
 
-use super::events::Page;
-use super::{Db, Pool, StorageError, Timestamp, on_pool};
+use super::events::{Event, Page};
+use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx};
 
 /// An occurrence as the calendar shows it, with what it needs of its event.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Occurrence {
     pub id: Uuid,
     pub event_id: Uuid,
+    /// The event's title.
+    pub event_title: String,
+    /// The occurrence's own title if its exception sets one, else the event's.
     pub title: String,
+    /// The occurrence's own description if its exception sets one, else the event's.
+    pub description: String,
     pub start_at: Timestamp,
     pub end_at: Timestamp,
     pub original_start: Timestamp,
     pub recurrence_id: Option<Uuid>,
     pub all_day: bool,
     pub timezone: String,
+    /// Whether it has an exception (changes of its own).
+    pub is_exception: bool,
+    /// Whether it is cancelled (its original start is an exclusion date of the rule).
+    pub cancelled: bool,
+    /// The event's version: the occurrence's ETag.
+    pub version: i64,
 }
 
 /// One generated occurrence: its identity is `(event, original_start)`, and `id` is derived from
-/// that identity by the caller.
-#[derive(Debug, Clone, Copy)]
+/// that identity by the caller. `title` and `description` are its exception's (`None` follows
+/// the event).
+#[derive(Debug, Clone)]
 pub struct GeneratedOccurrence {
     pub id: Uuid,
     pub original_start: Timestamp,
     pub start: Timestamp,
     pub end: Timestamp,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub is_exception: bool,
+    pub cancelled: bool,
 }
 
 /// Which occurrences to list. A range selects occurrences that overlap it.
@@ -36,6 +52,8 @@ pub struct OccurrenceFilter {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     pub event_id: Option<Uuid>,
+    /// Whether cancelled occurrences are listed too.
+    pub include_cancelled: bool,
 }
 
 /// The columns of an [`Occurrence`], then `$extra_columns`, `FROM` the occurrences with their
@@ -43,8 +61,9 @@ pub struct OccurrenceFilter {
 macro_rules! select_occurrences {
     ($extra_columns:expr, $($where_and_rest:expr),+) => {
         concat!(
-            "SELECT o.id, o.event_id, e.title, o.start_at, o.end_at, o.original_start, r.id AS recurrence_id, ",
-            "e.all_day, e.timezone",
+            "SELECT o.id, o.event_id, e.title AS event_title, COALESCE(o.title, e.title) AS title, ",
+            "COALESCE(o.description, e.description) AS description, o.start_at, o.end_at, o.original_start, ",
+            "r.id AS recurrence_id, e.all_day, e.timezone, o.is_exception, o.cancelled, e.version",
             $extra_columns,
             " FROM occurrences o JOIN events e ON e.id = o.event_id ",
             "LEFT JOIN recurrences r ON r.event_id = o.event_id ",
@@ -53,19 +72,24 @@ macro_rules! select_occurrences {
     };
 }
 
-/// The range query, with an extra condition (`$6`) or none. Two statements rather than one with
-/// `$6 IS NULL OR …`, whose estimate PostgreSQL's generic plan gets badly wrong (docs/BENCHMARKS.md).
-/// Each row also says whether any of the owner's series is stored only up to a point before the
-/// window's end, so that the common answer — none — costs no second round trip.
+/// The range query, with extra conditions (an event, `$6`; cancelled ones left out) or none.
+/// Separate statements rather than one with `$6 IS NULL OR …`, whose estimate PostgreSQL's generic
+/// plan gets badly wrong (docs/BENCHMARKS.md). Each row also says whether any of the owner's
+/// series is stored only up to a point before the window's end, so that the common answer — none
+/// — costs no second round trip. The scan's lower bound takes the longest of the owner's events
+/// and moved occurrences.
 macro_rules! list_occurrences_sql {
-    ($extra_condition:literal) => {
+    ($($extra_condition:literal),*) => {
         select_occurrences!(
             ", EXISTS (SELECT 1 FROM events h WHERE h.owner_id = $1 AND h.stored_until IS NOT NULL \
              AND h.stored_until < $3 AND h.occurrences_revision = h.revision) AS beyond_horizon ",
             "WHERE o.owner_id = $1 \
-             AND o.start_at >= $2 - (SELECT MAX(l.end_at - l.start_at) FROM events l WHERE l.owner_id = $1) \
+             AND o.start_at >= $2 - (SELECT MAX(d.length) FROM (\
+                 SELECT l.end_at - l.start_at AS length FROM events l WHERE l.owner_id = $1 UNION ALL \
+                 SELECT x.end_at - x.start_at FROM occurrence_exceptions x WHERE x.owner_id = $1 AND x.start_at IS NOT NULL\
+             ) d) \
              AND o.start_at < $3 AND o.end_at > $2 ",
-            $extra_condition,
+            $($extra_condition,)*
             " ORDER BY o.start_at, o.id LIMIT $4 OFFSET $5"
         )
     };
@@ -112,18 +136,33 @@ pub async fn list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<StoredPage, StorageError> {
-    let rows: Vec<ListedRow> = match filter.event_id {
-        None => on_pool!(db, pool => bind_range!(
-            sqlx::query_as(list_occurrences_sql!("")), owner_id, filter, page
-        )
-        .fetch_all(pool)
-        .await?),
-        Some(event_id) => on_pool!(db, pool => bind_range!(
-            sqlx::query_as(list_occurrences_sql!("AND o.event_id = $6")), owner_id, filter, page
-        )
-        .bind(event_id)
-        .fetch_all(pool)
-        .await?),
+    const NOT_CANCELLED: &str = list_occurrences_sql!("AND NOT o.cancelled");
+    const ALL: &str = list_occurrences_sql!();
+    const EVENT_NOT_CANCELLED: &str =
+        list_occurrences_sql!("AND o.event_id = $6 ", "AND NOT o.cancelled");
+    const EVENT_ALL: &str = list_occurrences_sql!("AND o.event_id = $6");
+    let rows: Vec<ListedRow> = match (filter.event_id, filter.include_cancelled) {
+        (None, include_cancelled) => {
+            let sql = if include_cancelled {
+                ALL
+            } else {
+                NOT_CANCELLED
+            };
+            on_pool!(db, pool => bind_range!(sqlx::query_as(sql), owner_id, filter, page)
+                .fetch_all(pool)
+                .await?)
+        }
+        (Some(event_id), include_cancelled) => {
+            let sql = if include_cancelled {
+                EVENT_ALL
+            } else {
+                EVENT_NOT_CANCELLED
+            };
+            on_pool!(db, pool => bind_range!(sqlx::query_as(sql), owner_id, filter, page)
+                .bind(event_id)
+                .fetch_all(pool)
+                .await?)
+        }
     };
     Ok(StoredPage {
         beyond_horizon: rows.first().map(|row| row.beyond_horizon),
@@ -142,7 +181,10 @@ pub async fn explain_list_occurrences(
     let steps: Vec<String> = match db.pool() {
         Pool::Sqlite(pool) => {
             let rows: Vec<(i64, i64, i64, String)> = bind_range!(
-                sqlx::query_as(concat!("EXPLAIN QUERY PLAN ", list_occurrences_sql!(""))),
+                sqlx::query_as(concat!(
+                    "EXPLAIN QUERY PLAN ",
+                    list_occurrences_sql!("AND NOT o.cancelled")
+                )),
                 owner_id,
                 filter,
                 page
@@ -153,7 +195,10 @@ pub async fn explain_list_occurrences(
         }
         Pool::Postgres(pool) => {
             bind_range!(
-                sqlx::query_scalar(concat!("EXPLAIN ", list_occurrences_sql!(""))),
+                sqlx::query_scalar(concat!(
+                    "EXPLAIN ",
+                    list_occurrences_sql!("AND NOT o.cancelled")
+                )),
                 owner_id,
                 filter,
                 page
@@ -176,14 +221,15 @@ pub async fn find_occurrence(
     )
 }
 
-/// Whether generated occurrences were stored, or a newer revision of the event made them moot.
+/// Whether generated occurrences were stored, or a write to the event since it was read made them
+/// moot: a newer revision, or a change to one of its occurrences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreOutcome {
     Stored,
     Superseded,
 }
 
-/// Rows per INSERT statement: 7 parameters each stays far below both backends' limits.
+/// Rows per INSERT statement: 11 parameters each stays far below both backends' limits.
 const INSERT_CHUNK: usize = 1000;
 
 /// Which part of an event's series a write stores.
@@ -197,37 +243,38 @@ pub enum Stretch {
     After { from: Timestamp },
 }
 
-/// Stores `occurrences` of `revision` of an event, in one transaction, and marks the event stored
+/// Stores `occurrences` of `event` as it was read, in one transaction, and marks the event stored
 /// until `stored_until` (`None`: the whole series is stored). Upserts by
-/// `(event, original_start)` so that unchanged occurrences keep their ids. Only if `revision` is
-/// still the event's current one — and, for [`Stretch::After`], the event is still stored until
-/// `from` — so that a concurrent edit, or another worker extending the same series, wins cleanly.
-/// Running it twice leaves the same rows.
+/// `(event, original_start)` so that unchanged occurrences keep their ids. Only if the event is
+/// still at the version it was read at — and, for [`Stretch::After`], still stored until `from`
+/// — so that a concurrent edit of the event or of one of its occurrences, or another worker
+/// extending the same series, wins cleanly. Running it twice leaves the same rows.
 pub async fn store_occurrences(
     db: &Db,
-    event_id: Uuid,
-    owner_id: Uuid,
-    revision: i64,
+    event: &Event,
     stretch: Stretch,
     occurrences: &[GeneratedOccurrence],
     stored_until: Option<Timestamp>,
 ) -> Result<StoreOutcome, StorageError> {
+    let (event_id, owner_id, revision) = (event.id, event.owner_id, event.revision);
     Ok(on_pool!(db, pool => {
         let mut tx = super::begin(pool).await?;
         // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
         // concurrent edit waits for this commit and then bumps the revision again.
         let guard = match stretch {
             Stretch::Whole => sqlx::query(
-                "UPDATE events SET occurrences_revision = $1, stored_until = $3 WHERE id = $2 AND revision = $1",
+                "UPDATE events SET occurrences_revision = $1, stored_until = $3 WHERE id = $2 AND revision = $1 \
+                 AND version = $4",
             ),
             Stretch::After { .. } => sqlx::query(
-                "UPDATE events SET stored_until = $3 WHERE id = $2 AND revision = $1 \
-                 AND occurrences_revision = $1 AND stored_until = $4",
+                "UPDATE events SET stored_until = $3 WHERE id = $2 AND revision = $1 AND version = $4 \
+                 AND occurrences_revision = $1 AND stored_until = $5",
             ),
         }
         .bind(revision)
         .bind(event_id)
-        .bind(stored_until);
+        .bind(stored_until)
+        .bind(event.version);
         let guard = match stretch {
             Stretch::Whole => guard,
             Stretch::After { from } => guard.bind(from),
@@ -271,9 +318,12 @@ where
     for<'q> Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Timestamp: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     let mut insert = sqlx::QueryBuilder::new(
-        "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision) ",
+        "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision, \
+         title, description, is_exception, cancelled) ",
     );
     insert.push_values(chunk, |mut row, occurrence| {
         row.push_bind(occurrence.id)
@@ -282,11 +332,43 @@ where
             .push_bind(occurrence.original_start)
             .push_bind(occurrence.start)
             .push_bind(occurrence.end)
-            .push_bind(revision);
+            .push_bind(revision)
+            .push_bind(occurrence.title.clone())
+            .push_bind(occurrence.description.clone())
+            .push_bind(occurrence.is_exception)
+            .push_bind(occurrence.cancelled);
     });
     insert.push(
         " ON CONFLICT (event_id, original_start) DO UPDATE SET start_at = excluded.start_at, \
-         end_at = excluded.end_at, revision = excluded.revision",
+         end_at = excluded.end_at, revision = excluded.revision, title = excluded.title, \
+         description = excluded.description, is_exception = excluded.is_exception, \
+         cancelled = excluded.cancelled",
     );
     insert
+}
+
+/// Sets a stored occurrence as a change to it left it, so that the calendar shows the change at
+/// once (the regeneration the change asks for writes the same). Nothing if it is not stored (it
+/// lies beyond its series' stored horizon).
+pub async fn restate_occurrence(
+    tx: &mut Tx,
+    event_id: Uuid,
+    occurrence: &GeneratedOccurrence,
+) -> Result<(), StorageError> {
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE occurrences SET start_at = $3, end_at = $4, title = $5, description = $6, \
+         is_exception = $7, cancelled = $8 WHERE event_id = $1 AND original_start = $2",
+    )
+    .bind(event_id)
+    .bind(occurrence.original_start)
+    .bind(occurrence.start)
+    .bind(occurrence.end)
+    .bind(&occurrence.title)
+    .bind(&occurrence.description)
+    .bind(occurrence.is_exception)
+    .bind(occurrence.cancelled)
+    .execute(conn)
+    .await?
+    .rows_affected());
+    Ok(())
 }

@@ -14,7 +14,7 @@ use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestApp, TestDatabase};
+use crate::support::{Backend, TestApp, TestDatabase, each};
 
 const MARCH: &str = "/api/v1/event-occurrences/?start_date=2026-03-01&end_date=2026-03-31";
 
@@ -99,6 +99,24 @@ on_both_backends! {
         assert_eq!(app.get(MARCH, Some(&access)).await.body, json!([]));
     }
 
+    async fn an_exception_and_a_cancellation_show_in_the_next_calendar_request(backend) {
+        let app = TestApp::spawn(backend).await;
+        app.wait_until_caching().await;
+        let (access, _, _) = user_with_a_series(&app).await;
+        let march = app.get(MARCH, Some(&access)).await;
+        assert_eq!(titles(&app.get(MARCH, Some(&access)).await.body), ["Standup"; 3], "kept in memory");
+        let ids = each(&march.body, "id");
+
+        let occurrence = |id: &str| format!("/api/v1/event-occurrences/{id}/");
+        let edited = app.call(Method::PATCH, &occurrence(&ids[0]), Some(&json!({"title": "Kickoff"})), &access).await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        assert_eq!(titles(&app.get(MARCH, Some(&access)).await.body), ["Kickoff", "Standup", "Standup"]);
+
+        let cancelled = app.call(Method::DELETE, &occurrence(&ids[1]), None, &access).await;
+        assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+        assert_eq!(titles(&app.get(MARCH, Some(&access)).await.body), ["Kickoff", "Standup"]);
+    }
+
     async fn a_page_of_a_kept_window_still_links_to_the_next_page(backend) {
         let app = TestApp::spawn(backend).await;
         app.wait_until_caching().await;
@@ -145,6 +163,20 @@ async fn on_postgresql_other_processes_see_a_change_within_moments() {
         .await
         .expect("updated");
     wait_for_titles(&reader, &access, &["Planning"; 3]).await;
+
+    // So is a cancelled occurrence.
+    let march = writer.get(MARCH, Some(&access)).await;
+    let first = &each(&march.body, "id")[0];
+    let cancelled = writer
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/event-occurrences/{first}/"),
+            None,
+            &access,
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+    wait_for_titles(&reader, &access, &["Planning"; 2]).await;
 
     set_user_flag(&writer.state.db, id, AccountFlag::Active, false)
         .await

@@ -94,6 +94,7 @@ on_both_backends! {
             from: Some("2026-03-01T00:00:00Z".parse::<jiff::Timestamp>().expect("valid").into()),
             to: Some("2026-04-01T00:00:00Z".parse::<jiff::Timestamp>().expect("valid").into()),
             event_id: None,
+            include_cancelled: false,
         };
         let plan = explain_list_occurrences(&app.state.db, owner.id, march, ALL).await.expect("explained");
         assert!(plan.contains("occurrences_owner_start"), "{plan}");

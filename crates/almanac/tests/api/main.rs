@@ -3,12 +3,15 @@
 mod all_day;
 mod cancellation;
 mod cli;
+mod concurrency;
 mod events;
+mod exceptions;
 mod freshness;
 mod http_basics;
 mod jobs;
 mod occurrences;
 mod open_ended;
+mod processes;
 mod rules;
 mod server;
 mod support;

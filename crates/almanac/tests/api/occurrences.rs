@@ -3,6 +3,7 @@
 
 use almanac::jobs::reconcile_stale;
 use almanac::storage::Timestamp;
+use almanac::storage::events::find_event_by_id;
 use almanac::storage::occurrences::{StoreOutcome, Stretch, store_occurrences};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -147,10 +148,10 @@ on_both_backends! {
         let event = app.create_event(&access, &berlin_weekly()).await;
         let event_id = event["id"].as_str().expect("id").parse().expect("uuid");
         let path = format!("/api/v1/events/{event_id}/");
+        let as_first_read = find_event_by_id(&app.state.db, event_id).await.expect("query").expect("event");
         app.call(Method::PATCH, &path, Some(&json!({"recurrence": {"frequency": "daily", "count": 3}})), &access).await;
 
-        let user = almanac::storage::users::find_user_by_email_key(&app.state.db, "ada@example.com").await.expect("query").expect("user");
-        let outcome = store_occurrences(&app.state.db, event_id, user.id, 1, Stretch::Whole, &[], None).await.expect("storage works");
+        let outcome = store_occurrences(&app.state.db, &as_first_read, Stretch::Whole, &[], None).await.expect("storage works");
         assert_eq!(outcome, StoreOutcome::Superseded);
         assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
 

@@ -181,6 +181,20 @@ impl TestApp {
         self.request(method, path, body, Some(access)).await
     }
 
+    /// Sends an authenticated JSON request with `If-Match: if_match`.
+    pub async fn call_if_match(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        access: &str,
+        if_match: &str,
+    ) -> TestResponse {
+        let builder = Request::builder().header(header::IF_MATCH, if_match);
+        self.send(json_request(builder, method, path, body, Some(access)))
+            .await
+    }
+
     /// The PostgreSQL database's URL (`None` on SQLite).
     pub fn database_url(&self) -> Option<&str> {
         self.database.url.as_deref()
@@ -226,18 +240,8 @@ impl TestApp {
         body: Option<&Value>,
         access: Option<&str>,
     ) -> TestResponse {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = access {
-            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = match body {
-            Some(json) => {
-                builder = builder.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).expect("valid request")).await
+        self.send(json_request(Request::builder(), method, path, body, access))
+            .await
     }
 
     pub async fn get(&self, path: &str, access: Option<&str>) -> TestResponse {
@@ -283,6 +287,28 @@ impl TestApp {
         assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
         (response.string("access"), response.string("refresh"))
     }
+}
+
+/// A request with a JSON body (if any) and a bearer token (if any), on top of `builder`.
+fn json_request(
+    builder: axum::http::request::Builder,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    access: Option<&str>,
+) -> Request<Body> {
+    let mut builder = builder.method(method).uri(path);
+    if let Some(token) = access {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(json) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    builder.body(body).expect("valid request")
 }
 
 /// One string field of every object in a JSON array answer (`starts`, `ids`, titles…).

@@ -1,94 +1,14 @@
 //! The production topology with real processes: `almanac serve` on PostgreSQL queuing jobs in
 //! Redis without running them, and separate `almanac worker` processes that do.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{Backend, PASSWORD, TestDatabase, redis_url};
-
-const SECRET_KEY: &str = "topology-test-secret-key-long-enough-for-hs256";
-
-/// A running `almanac` process, killed if the test ends early.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn almanac(database: &TestDatabase, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_almanac"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(database.data_dir.path())
-        .env("DATABASE_URL", database.url.as_deref().expect("postgres"))
-        .env("REDIS_URL", redis_url())
-        .env(
-            "ALMANAC_REDIS_NAMESPACE",
-            database.redis_namespace.as_deref().expect("namespace"),
-        )
-        .env("RUST_LOG", "warn");
-    command
-}
-
-/// Starts `almanac serve` on a free port and returns its address, read from what it prints.
-fn serve(database: &TestDatabase) -> (Process, SocketAddr) {
-    let mut child = almanac(database, &["serve", "--bind", "127.0.0.1:0"])
-        .env("ALMANAC_SECRET_KEY", SECRET_KEY)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("almanac serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("serve prints its address");
-    let address = line
-        .trim()
-        .strip_prefix("Almanac is serving on http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .and_then(|address| address.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
-    (Process(child), address)
-}
-
-/// One HTTP/1.1 request with a JSON body; returns the status and the JSON answer.
-fn call(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(address).expect("server accepts connections");
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token
-        .map(|token| format!("Authorization: Bearer {token}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let status = response
-        .get(9..12)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let json = response
-        .split_once("\r\n\r\n")
-        .and_then(|(_, body)| serde_json::from_str(body).ok())
-        .unwrap_or(Value::Null);
-    (status, json)
-}
+use crate::processes::{Process, almanac, call, serve};
+use crate::support::{Backend, PASSWORD, TestDatabase};
 
 fn status_of(address: SocketAddr, token: &str, id: &str) -> String {
     let (_, event) = call(

@@ -69,7 +69,9 @@ async function source(info, success, failure) {
         start: occurrence.start,
         end: occurrence.end,
         allDay: occurrence.all_day,
-        extendedProps: { eventId: occurrence.event, start: occurrence.start, end: occurrence.end },
+        extendedProps: {
+          eventId: occurrence.event, start: occurrence.start, end: occurrence.end, description: occurrence.description,
+        },
       })));
   } catch (error) {
     status.classList.add('error');
@@ -87,21 +89,20 @@ async function openDetails(calendarEvent) {
   const field = (name) => dialog.querySelector(`[data-field="${name}"]`);
   const eventId = calendarEvent.extendedProps.eventId;
   dialog.querySelector('#occurrence-title').textContent = calendarEvent.title;
-  const { start, end } = calendarEvent.extendedProps;
+  const { start, end, description } = calendarEvent.extendedProps;
   field('when').textContent = formatRange(start, end, viewerTimeZone());
   field('rule').textContent = '…';
-  field('description').textContent = '…';
+  // The occurrence's own description, if it has one, else its event's.
+  field('description').textContent = description || '—';
   field('event-link').href = `/events/${eventId}/`;
   field('edit-link').href = `/events/${eventId}/edit/`;
   dialog.showModal();
   try {
     const event = await eventDetails(eventId);
     field('rule').textContent = describeRule(event.recurrence);
-    field('description').textContent = event.description || '—';
   } catch (error) {
     events.delete(eventId);
     field('rule').textContent = `Could not load the event: ${error.message}`;
-    field('description').textContent = '';
   }
 }
 

@@ -154,7 +154,8 @@ async function followGeneration(event) {
   if (current.occurrences_status === 'pending') {
     saveStatus.textContent = 'Saved. Occurrences are still being generated; they will appear shortly.';
   }
-  window.location.assign(`/events/${event.id}/`);
+  const dropped = event.dropped_exceptions ? `?dropped=${event.dropped_exceptions}` : '';
+  window.location.assign(`/events/${event.id}/${dropped}`);
 }
 
 form.addEventListener('submit', async (submitEvent) => {
