@@ -16,7 +16,9 @@ use crate::events::{
     self, EventInput, RecurrenceInput, RuleFieldsInput, RuleInput, Split, SplitInput, Updated,
 };
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag};
+use crate::http::extract::{
+    CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag, etag_value,
+};
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Event;
@@ -211,6 +213,9 @@ pub struct EventBody {
     pub occurrences_status: &'static str,
     /// The series a "this and following" change cut this one from.
     pub split_from: Option<Uuid>,
+    /// The event's version, as its `ETag` header gives it: send it back in `If-Match`.
+    #[schema(example = "\"7\"")]
+    pub etag: String,
     /// In the answer to a change of the schedule: how many exceptions and cancellations went
     /// because their occurrence no longer exists.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,6 +240,7 @@ impl From<Event> for EventBody {
             end_date: when(event.end),
             all_day: event.all_day,
             split_from: event.split_from,
+            etag: etag_value(event.version),
             dropped_exceptions: None,
             series_end_date: (event.series_end != Timestamp::MAX).then(|| when(event.series_end)),
             timezone: event.timezone,

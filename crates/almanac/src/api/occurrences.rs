@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::cache::Weigh;
 use crate::events::OccurrenceInput;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, ValidJson, etag};
+use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, ValidJson, etag, etag_value};
 use crate::http::pagination::{PageQuery, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Page;
@@ -67,6 +67,9 @@ pub struct OccurrenceBody {
     /// `cancelled` ones are listed only with `include_cancelled=true`.
     #[schema(value_type = OccurrenceStatus)]
     pub status: &'static str,
+    /// Its event's version, as its `ETag` header gives it: send it back in `If-Match`.
+    #[schema(example = "\"7\"")]
+    pub etag: String,
 }
 
 impl From<Occurrence> for OccurrenceBody {
@@ -90,6 +93,7 @@ impl From<Occurrence> for OccurrenceBody {
             all_day: occurrence.all_day,
             recurrence: occurrence.recurrence_id,
             is_exception: occurrence.is_exception,
+            etag: etag_value(occurrence.version),
             status: if occurrence.cancelled {
                 "cancelled"
             } else {

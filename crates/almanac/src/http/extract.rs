@@ -441,11 +441,17 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The ETag of an event and of its occurrences: the event's version.
+/// The ETag of an event and of its occurrences: the event's version, quoted (`"7"`).
+pub fn etag_value(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `ETag` header of an event or occurrence answer.
 pub fn etag(version: i64) -> (HeaderName, HeaderValue) {
+    let value = HeaderValue::try_from(etag_value(version));
+    // A quoted integer is always a valid header value.
     (
         header::ETAG,
-        HeaderValue::from_str(&format!("\"{version}\""))
-            .unwrap_or(HeaderValue::from_static("\"0\"")),
+        value.unwrap_or(HeaderValue::from_static("\"0\"")),
     )
 }

@@ -248,6 +248,9 @@ on_both_backends! {
         let (access, event, occurrences) = series(&app, &mondays(Some(3))).await;
         let read = app.get(&event_path(&event), Some(&access)).await;
         let etag = read.header("etag").expect("an ETag").to_owned();
+        assert_eq!(read.body["etag"], etag.as_str(), "the body says it too");
+        let listed = list(&app, &access, &format!("?event={}", id_of(&event))).await;
+        assert!(listed.iter().all(|o| o["etag"] == etag.as_str()), "an occurrence's ETag is its event's: {listed:?}");
 
         let first = app.call_if_match(Method::PATCH, &event_path(&event), Some(&json!({"title": "One"})), &access, &etag).await;
         assert_eq!(first.status, StatusCode::OK, "{}", first.body);
