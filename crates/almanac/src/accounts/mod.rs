@@ -198,7 +198,12 @@ impl Accounts {
             }
         }
 
-        let user = users::find_user_by_email_key(&self.db, &email_key(email.trim())).await?;
+        // No account has such an address, and PostgreSQL could not even look one up with NUL.
+        let user = if email.chars().any(char::is_control) {
+            None
+        } else {
+            users::find_user_by_email_key(&self.db, &email_key(email.trim())).await?
+        };
         let hash = user
             .as_ref()
             .map_or_else(|| DUMMY_HASH.clone(), |user| user.password_hash.clone());
@@ -354,6 +359,9 @@ pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err("This field may not be blank.");
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(INVALID);
     }
     if trimmed.chars().count() > EMAIL_MAX_LENGTH {
         return Err("Ensure this field has no more than 254 characters.");

@@ -422,7 +422,7 @@ fn read_event(fields: &mut Fields<'_>, required: bool) -> EventInput {
         start_date: text(fields, "start_date"),
         end_date: text(fields, "end_date"),
         description: fields
-            .optional_string("description", Text::AnyOrNull)
+            .optional_string("description", Text::Any)
             .map(str::to_owned),
         timezone: fields
             .optional_string("timezone", Text::NonBlank)

@@ -376,6 +376,7 @@ pub(super) async fn split(
     let gone = prune(&mut later, &moving, limits)?;
 
     event_storage::write_event(&mut tx, id, &earlier, true).await?;
+    occurrences::delete_occurrences_from(&mut tx, id, cut).await?;
     let new_id = event_storage::insert_event_in(&mut tx, owner_id, &later, Some(id)).await?;
     exceptions::move_exceptions(&mut tx, id, cut, new_id).await?;
     exceptions::delete_exceptions(&mut tx, new_id, &gone.exceptions).await?;

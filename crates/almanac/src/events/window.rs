@@ -49,8 +49,19 @@ pub async fn list_occurrences(
     };
     let from = filter.from.unwrap_or(Timestamp::MIN);
     let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
+    let earliest = beyond_horizon
+        .iter()
+        .filter_map(|event| event.stored_until)
+        .min()
+        .unwrap_or(Timestamp::MAX);
+    let mut owned = exceptions::list_owner_exceptions_from(db, owner_id, earliest).await?;
     for event in &beyond_horizon {
-        let overrides = Overrides::new(exceptions::list_exceptions(db, event.id).await?, event);
+        let (theirs, others): (Vec<_>, Vec<_>) = owned
+            .into_iter()
+            .partition(|(event_id, _)| *event_id == event.id);
+        owned = others;
+        let theirs = theirs.into_iter().map(|(_, exception)| exception).collect();
+        let overrides = Overrides::new(theirs, event);
         let window = Window {
             from,
             to,

@@ -109,6 +109,16 @@ impl<S: Send + Sync, T: FromFields> FromRequest<S> for ValidJson<T> {
     }
 }
 
+const CONTROL_CHARACTERS: &str =
+    "Null and other control characters are not allowed (tabs and line breaks are).";
+
+/// Whether `text` holds a character no field takes: NUL (which PostgreSQL cannot store in text)
+/// or another control character, tabs and line breaks aside.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// What an optional string field accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
@@ -116,8 +126,8 @@ pub enum Text {
     NonBlank,
     /// A string with something in it, or `null` (read as absent).
     NonBlankOrNull,
-    /// Any string, blank included, or `null` (read as absent).
-    AnyOrNull,
+    /// Any string, blank included; `null` is refused.
+    Any,
 }
 
 /// Reads typed fields out of a JSON object, collecting a DRF-style message for each bad one.
@@ -144,6 +154,9 @@ impl<'a> Fields<'a> {
             Some(Value::String(text)) if text.trim().is_empty() => {
                 self.error(name, "This field may not be blank.")
             }
+            Some(Value::String(text)) if has_control_characters(text) => {
+                self.error(name, CONTROL_CHARACTERS)
+            }
             Some(Value::String(text)) => text,
             Some(_) => self.error(name, "Not a valid string."),
         }
@@ -153,10 +166,13 @@ impl<'a> Fields<'a> {
     pub fn optional_string(&mut self, name: &str, rule: Text) -> Option<&'a str> {
         match self.object.get(name) {
             None => None,
-            Some(Value::Null) if rule != Text::NonBlank => None,
+            Some(Value::Null) if rule == Text::NonBlankOrNull => None,
             Some(Value::Null) => self.error(name, "This field may not be null."),
-            Some(Value::String(text)) if rule != Text::AnyOrNull && text.trim().is_empty() => {
+            Some(Value::String(text)) if rule != Text::Any && text.trim().is_empty() => {
                 self.error(name, "This field may not be blank.")
+            }
+            Some(Value::String(text)) if has_control_characters(text) => {
+                self.error(name, CONTROL_CHARACTERS)
             }
             Some(Value::String(text)) => Some(text),
             Some(_) => self.error(name, "Not a valid string."),
@@ -171,6 +187,9 @@ impl<'a> Fields<'a> {
             Some(Value::Null) => Some(None),
             Some(Value::String(text)) if !blank_allowed && text.trim().is_empty() => {
                 self.error(name, "This field may not be blank.")
+            }
+            Some(Value::String(text)) if has_control_characters(text) => {
+                self.error(name, CONTROL_CHARACTERS)
             }
             Some(Value::String(text)) => Some(Some(text)),
             Some(_) => self.error(name, "Not a valid string."),

@@ -66,21 +66,33 @@ pub fn with_middleware<S: Clone + Send + Sync + 'static>(
     )
 }
 
-/// Gives a JSON `{"detail": …}` body to error responses that were produced without one: axum's
-/// 405, the timeout's 503, a 413 from the body limit.
+/// Gives a JSON `{"detail": …}` body to error responses that were produced without one (axum's
+/// 405, the timeout's 503, a 413 from the body limit) and, under `/api/`, to those axum's
+/// extractors answer in plain text (a query string that does not parse, a path that is not
+/// UTF-8), keeping their message: every API error has one JSON shape.
 async fn fill_error_body(request: Request, next: Next) -> Response {
     let method = request.method().clone();
+    let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
     let is_error = status.is_client_error() || status.is_server_error();
-    if !is_error || response.headers().contains_key(header::CONTENT_TYPE) {
+    let content_type = response.headers().get(header::CONTENT_TYPE);
+    let is_plain_text = content_type
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
+    if !is_error || (content_type.is_some() && !(is_api && is_plain_text)) {
         return response;
     }
-    let mut body = ErrorBody::new(default_detail(status, &method));
+    let (mut parts, original) = response.into_parts();
+    let said = axum::body::to_bytes(original, EXTRACTOR_MESSAGE_LIMIT)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .filter(|text| status.is_client_error() && !text.trim().is_empty());
+    let mut body = ErrorBody::new(said.unwrap_or_else(|| default_detail(status, &method)));
     if status.is_server_error() {
         body.request_id = request_id::current();
     }
-    let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
@@ -89,6 +101,9 @@ async fn fill_error_body(request: Request, next: Next) -> Response {
     let json = serde_json::to_vec(&body).unwrap_or_default();
     Response::from_parts(parts, Body::from(json))
 }
+
+/// The longest message of axum's own to keep; they are a line or two.
+const EXTRACTOR_MESSAGE_LIMIT: usize = 4096;
 
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic

@@ -26,6 +26,31 @@ pub async fn list_exceptions(db: &Db, event_id: Uuid) -> Result<Vec<Exception>, 
     Ok(on_pool!(db, pool => sqlx::query_as(SELECT).bind(event_id).fetch_all(pool).await?))
 }
 
+#[derive(sqlx::FromRow)]
+struct OwnedException {
+    event_id: Uuid,
+    #[sqlx(flatten)]
+    exception: Exception,
+}
+
+/// The owner's exceptions of original starts at or after `from`, with their events: those of the
+/// series a window computes beyond their stored horizon, in one query.
+pub async fn list_owner_exceptions_from(
+    db: &Db,
+    owner_id: Uuid,
+    from: Timestamp,
+) -> Result<Vec<(Uuid, Exception)>, StorageError> {
+    const SQL: &str = "SELECT event_id, original_start, title, description, start_at, end_at \
+         FROM occurrence_exceptions WHERE owner_id = $1 AND original_start >= $2 \
+         ORDER BY event_id, original_start";
+    let rows: Vec<OwnedException> =
+        on_pool!(db, pool => sqlx::query_as(SQL).bind(owner_id).bind(from).fetch_all(pool).await?);
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.event_id, row.exception))
+        .collect())
+}
+
 /// An event's exceptions, by original start, inside a change.
 pub async fn list_exceptions_in(
     tx: &mut Tx,

@@ -372,3 +372,19 @@ pub async fn restate_occurrence(
     .rows_affected());
     Ok(())
 }
+
+/// Removes a series' stored occurrences from `from` on (the part a "this and following" change
+/// hands to a new event), so that the calendar never shows them twice meanwhile.
+pub async fn delete_occurrences_from(
+    tx: &mut Tx,
+    event_id: Uuid,
+    from: Timestamp,
+) -> Result<(), StorageError> {
+    on_tx!(tx, conn => sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND original_start >= $2")
+        .bind(event_id)
+        .bind(from)
+        .execute(conn)
+        .await?
+        .rows_affected());
+    Ok(())
+}

@@ -5,6 +5,7 @@ use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
+use url::Url;
 
 use crate::app::AppState;
 use crate::http::session;
@@ -80,11 +81,22 @@ fn form_urlencoded_component(text: &str) -> String {
 
 /// A `next` target that stays on this site: a path, never `//host` or a full URL.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+    // Read as a browser would read the Location header (the WHATWG URL parser drops tabs and
+    // line breaks, turns `\` into `/`), against an origin of our own: only a path on it passes,
+    // and it is sent on as the parser wrote it, escaped.
+    let Ok(site) = Url::parse("http://almanac.invalid/") else {
+        return "/".to_owned();
+    };
+    let target = next
+        .filter(|next| next.starts_with('/'))
+        .and_then(|next| site.join(next).ok())
+        .filter(|target| target.origin() == site.origin());
+    match target {
+        Some(target) => match target.query() {
+            Some(query) => format!("{}?{query}", target.path()),
+            None => target.path().to_owned(),
+        },
+        None => "/".to_owned(),
     }
 }
 
@@ -99,6 +111,18 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/\t/evil.example/")),
+            "/",
+            "a tab the browser drops"
+        );
+        assert_eq!(safe_next(Some("/\n/evil.example/")), "/");
+        assert_eq!(
+            safe_next(Some("/\n")),
+            "/",
+            "never a header value that cannot be sent"
+        );
+        assert_eq!(safe_next(Some("/events/?q=a b")), "/events/?q=a%20b");
     }
 
     #[test]

@@ -188,6 +188,8 @@ on_both_backends! {
         assert_eq!((previous["recurrence"]["count"].clone(), new["recurrence"]["count"].clone()), (json!(3), json!(7)));
         assert_eq!(new["split_from"], event["id"]);
         assert_eq!((new["title"].as_str(), new["start_date"].as_str()), (Some("Standup v2"), Some("2026-03-23T08:00:00Z")));
+        let meanwhile = list(&app, &access, "?start_date=2026-01-01&end_date=2026-12-31").await;
+        assert_eq!(meanwhile.len(), 3, "until the rest is generated, the calendar shows no occurrence twice");
         app.run_pending_jobs().await;
         let all = list(&app, &access, "?start_date=2026-01-01&end_date=2026-12-31").await;
         assert_eq!(all.len(), 10, "counts add up");

@@ -44,6 +44,54 @@ on_both_backends! {
         assert!(response.string("detail").contains("too large"));
     }
 
+    async fn errors_from_axums_own_extractors_are_json_too(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        for path in ["/api/v1/events/?limit=1&limit=2", "/api/v1/events/%FF/"] {
+            let answer = app.get(path, Some(&access)).await;
+            assert!(answer.status.is_client_error(), "{path}: {}", answer.status);
+            assert_eq!(answer.header("content-type"), Some("application/json"), "{path}");
+            assert!(answer.body["detail"].as_str().is_some_and(|detail| !detail.is_empty()), "{path}: {}", answer.body);
+        }
+    }
+
+    async fn control_characters_are_refused_in_every_text_field(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = |field: &str| {
+            let mut body = json!({"title": "Standup", "description": "", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"});
+            body[field] = json!("bad\u{0}text");
+            body
+        };
+        for field in ["title", "description"] {
+            let refused = app.call(Method::POST, "/api/v1/events/", Some(&event(field)), &access).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{field}: {}", refused.body);
+            assert!(refused.body[field].is_array(), "{}", refused.body);
+        }
+        let with_bell = app.call(Method::POST, "/api/v1/events/", Some(&json!({"title": "a\u{7}b", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"})), &access).await;
+        assert_eq!(with_bell.status, StatusCode::BAD_REQUEST);
+        let lines = app.call(Method::POST, "/api/v1/events/", Some(&json!({"title": "a", "description": "line\n\tindented", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"})), &access).await;
+        assert_eq!(lines.status, StatusCode::CREATED, "tabs and line breaks are text: {}", lines.body);
+
+        let register = app.register("nul\u{0}@example.com", crate::support::PASSWORD).await;
+        assert_eq!(register.status, StatusCode::BAD_REQUEST, "{}", register.body);
+        let login = app.login("ada\u{0}@example.com", crate::support::PASSWORD).await;
+        assert_eq!(login.status, StatusCode::BAD_REQUEST, "{}", login.body);
+    }
+
+    async fn null_is_refused_where_a_field_cannot_be_empty_of_a_value(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let event = app.create_event(&access, &json!({"title": "Standup", "description": "Notes", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"})).await;
+        let path = format!("/api/v1/events/{}/", event["id"].as_str().expect("id"));
+        let patched = app.call(Method::PATCH, &path, Some(&json!({"description": null})), &access).await;
+        assert_eq!(patched.status, StatusCode::BAD_REQUEST, "{}", patched.body);
+        assert_eq!(patched.body["description"], json!(["This field may not be null."]));
+        assert_eq!(app.get(&path, Some(&access)).await.body["description"], "Notes", "nothing changed");
+        let cleared = app.call(Method::PATCH, &path, Some(&json!({"description": ""})), &access).await;
+        assert_eq!(cleared.body["description"], "", "an empty string clears it");
+    }
+
     async fn a_wrong_method_is_a_405_with_json(backend) {
         let app = TestApp::spawn(backend).await;
         let response = app.request(Method::DELETE, "/api/v1/users/login/", None, None).await;

@@ -287,6 +287,7 @@ on_both_backends! {
         let mut member = Browser::default();
         let member_csrf = member.sign_in(&app, "member@example.com").await;
         assert_eq!(member.get(&app, "/admin/").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(member.get(&app, "/admin/?page=abc").await.status, StatusCode::NOT_FOUND, "whatever the query");
 
         almanac::accounts::register(&app.state.db, "boss@example.com", PASSWORD, true).await.expect("staff account");
         let mut boss = Browser::default();
@@ -294,6 +295,9 @@ on_both_backends! {
         let admin = boss.get(&app, "/admin/").await;
         assert_eq!(admin.status, StatusCode::OK);
         assert!(html(&admin).contains("member@example.com"));
+        for page in ["abc", "9223372036854775807", "-5"] {
+            assert_eq!(boss.get(&app, &format!("/admin/?page={page}")).await.status, StatusCode::OK, "page={page}");
+        }
 
         let user = almanac::storage::users::find_user_by_email_key(&app.state.db, "member@example.com").await.expect("query").expect("user");
         let action = format!("/admin/users/{}/", user.id);
@@ -331,6 +335,28 @@ async fn sign_in_only_returns_to_pages_of_this_site() {
         )
         .await;
     assert_eq!(signed_in.header("location"), Some("/"));
+
+    // What a browser would make of it decides, not how it looks: a tab it drops, a line break
+    // that no header may hold.
+    for next in ["/\t/evil.example/", "/\n"] {
+        let mut browser = Browser::default();
+        let form = browser.get(&app, "/login/").await;
+        let token = hidden_value(&form, "csrf_token");
+        let signed_in = browser
+            .post_form(
+                &app,
+                "/login/",
+                &[
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("csrf_token", &token),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(signed_in.header("location"), Some("/"), "{next:?}");
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! `/admin/`: accounts, every event and failed background jobs, for staff only. Anyone else gets
 //! a 404, so the page's existence is not advertised.
 
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,8 @@ use crate::web::templates::render;
 use crate::web::visitor::{SignedIn, Viewer};
 
 const PAGE_SIZE: i64 = 50;
+/// The highest page number read: its offset, and the next page's number, still fit in an i64.
+const LAST_PAGE: i64 = i64::MAX / PAGE_SIZE - 1;
 
 #[derive(Debug, Deserialize)]
 pub struct AdminQuery {
@@ -84,10 +86,13 @@ fn format_time(timestamp: crate::storage::Timestamp) -> String {
 pub async fn admin_page(
     State(state): State<AppState>,
     SignedIn(viewer): SignedIn,
-    Query(query): Query<AdminQuery>,
+    query: Result<Query<AdminQuery>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
+    // Who may see the page is settled before anything about the request is: anyone else gets
+    // the same 404 whatever they send.
     staff(&viewer)?;
-    let page_number = query.page.max(0);
+    // A page that is not a number is the first; one beyond the last is empty.
+    let page_number = query.map_or(0, |Query(query)| query.page.clamp(0, LAST_PAGE));
     let page = Page {
         limit: PAGE_SIZE + 1,
         offset: page_number * PAGE_SIZE,
