@@ -240,9 +240,9 @@ pub(super) async fn edit_occurrence(
             exceptions::delete_exceptions(&mut tx, event.id, &[found.original_start]).await?;
         }
     }
-    let changed = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
+    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
     tx.commit(db, owner_id).await?;
-    Ok(changed)
+    Ok(occurrence)
 }
 
 pub(super) async fn set_cancelled(
@@ -297,9 +297,9 @@ pub(super) async fn set_cancelled(
         .map(|recurrence| recurrence.exdates.clone())
         .unwrap_or_default();
     event_storage::set_exdates(&mut tx, event.id, &exdates).await?;
-    let changed = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
+    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
     tx.commit(db, owner_id).await?;
-    Ok(changed)
+    Ok(occurrence)
 }
 
 pub(super) async fn split(
