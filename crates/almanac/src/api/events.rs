@@ -367,6 +367,7 @@ fn read_rule_fields(fields: &mut Fields<'_>) -> RuleFieldsInput {
 pub struct EventRequest {
     #[schema(max_length = 255)]
     pub title: String,
+    #[schema(max_length = 16384)]
     pub description: Option<String>,
     #[schema(value_type = DateOrDateTime)]
     pub start_date: String,
@@ -387,6 +388,7 @@ pub struct EventRequest {
 pub struct EventPatch {
     #[schema(max_length = 255)]
     pub title: Option<String>,
+    #[schema(max_length = 16384)]
     pub description: Option<String>,
     #[schema(value_type = Option<DateOrDateTime>)]
     pub start_date: Option<String>,
@@ -596,6 +598,7 @@ pub struct SplitRequest {
     original_start: String,
     #[schema(max_length = 255)]
     title: Option<String>,
+    #[schema(max_length = 16384)]
     description: Option<String>,
     #[schema(value_type = Option<DateOrDateTime>)]
     start_date: Option<String>,

@@ -286,6 +286,7 @@ async fn get_occurrence(
 pub struct OccurrencePatchRequest {
     #[schema(max_length = 255)]
     title: Option<String>,
+    #[schema(max_length = 16384)]
     description: Option<String>,
     /// A new start; sent alone, the occurrence keeps its length.
     #[schema(value_type = Option<DateOrDateTime>)]

@@ -15,6 +15,8 @@ use crate::storage::exceptions::Exception;
 use crate::validation::FieldErrors;
 
 pub const TITLE_MAX_LENGTH: usize = 255;
+/// Room for a long agenda, not for a document: every list of events carries descriptions.
+pub const DESCRIPTION_MAX_LENGTH: usize = 16_384;
 const RECURRENCE: &str = "recurrence";
 const DATETIME_FORMAT_ERROR: &str = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 const DATE_FORMAT_ERROR: &str =
@@ -69,16 +71,22 @@ pub fn resolve(
 ) -> Result<EventFields, FieldErrors> {
     let mut errors = FieldErrors::new();
 
+    check_length(
+        &mut errors,
+        "title",
+        input.title.as_deref(),
+        TITLE_MAX_LENGTH,
+    );
+    check_length(
+        &mut errors,
+        "description",
+        input.description.as_deref(),
+        DESCRIPTION_MAX_LENGTH,
+    );
     let title = input
         .title
         .or_else(|| current.map(|event| event.title.clone()))
         .unwrap_or_default();
-    if title.chars().count() > TITLE_MAX_LENGTH {
-        errors.add(
-            "title",
-            format!("Ensure this field has no more than {TITLE_MAX_LENGTH} characters."),
-        );
-    }
     let description = input
         .description
         .or_else(|| current.map(|event| event.description.clone()))
@@ -214,6 +222,17 @@ pub fn resolve(
         timezone,
         recurrence: rule.map(|rule| RecurrenceFields { rule, exdates }),
     })
+}
+
+/// A sent text's length in characters, as DRF's `max_length` counts it. Only what is sent is
+/// checked, so an event stored before a limit existed can still be changed.
+fn check_length(errors: &mut FieldErrors, field: &str, sent: Option<&str>, max: usize) {
+    if sent.is_some_and(|text| text.chars().count() > max) {
+        errors.add(
+            field,
+            format!("Ensure this field has no more than {max} characters."),
+        );
+    }
 }
 
 /// A provided datetime read in the event's zone, or the current value.
@@ -581,16 +600,19 @@ pub fn resolve_exception(
         start_at: None,
         end_at: None,
     });
+    check_length(
+        &mut errors,
+        "title",
+        input.title.as_ref().and_then(Option::as_deref),
+        TITLE_MAX_LENGTH,
+    );
+    check_length(
+        &mut errors,
+        "description",
+        input.description.as_ref().and_then(Option::as_deref),
+        DESCRIPTION_MAX_LENGTH,
+    );
     let title = input.title.unwrap_or(existing.title);
-    if title
-        .as_ref()
-        .is_some_and(|title| title.chars().count() > TITLE_MAX_LENGTH)
-    {
-        errors.add(
-            "title",
-            format!("Ensure this field has no more than {TITLE_MAX_LENGTH} characters."),
-        );
-    }
     let description = input.description.unwrap_or(existing.description);
 
     let rule_time = (

@@ -79,6 +79,19 @@ on_both_backends! {
         assert_eq!(login.status, StatusCode::BAD_REQUEST, "{}", login.body);
     }
 
+    async fn texts_have_bounded_lengths(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let long = |n: usize| "é".repeat(n);
+        let event = |title: String, description: String| json!({"title": title, "description": description, "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"});
+        let fits = app.call(Method::POST, "/api/v1/events/", Some(&event(long(255), long(16_384))), &access).await;
+        assert_eq!(fits.status, StatusCode::CREATED, "limits count characters, not bytes");
+        let refused = app.call(Method::POST, "/api/v1/events/", Some(&event(long(256), long(16_385))), &access).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.body["title"], json!(["Ensure this field has no more than 255 characters."]));
+        assert_eq!(refused.body["description"], json!(["Ensure this field has no more than 16384 characters."]));
+    }
+
     async fn null_is_refused_where_a_field_cannot_be_empty_of_a_value(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
