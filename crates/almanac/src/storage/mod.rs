@@ -68,8 +68,9 @@ pub(crate) use on_pool;
 /// `pool.begin()`, safe to cancel. sqlx 0.9.0 on PostgreSQL forgets a transaction whose `BEGIN`
 /// was in flight when the future was dropped — as it is when a client hangs up — and pools the
 /// connection still inside it: later statements on it then run in that transaction, hold its
-/// locks and stay invisible to others (sqlx issue 4393). Begun in a task of its own, the
-/// transaction is always complete; if nobody receives it, dropping it rolls it back.
+/// locks and stay invisible to others (<https://github.com/transact-rs/sqlx/issues/4393>).
+/// Begun in a task of its own, the transaction is always complete; if nobody receives it,
+/// dropping it rolls it back.
 pub async fn begin<DB: sqlx::Database>(
     pool: &sqlx::Pool<DB>,
 ) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
