@@ -193,19 +193,20 @@ fn instance_at(
         .ok_or(EventError::NotFound)
 }
 
-/// Writes what a change to one occurrence left it as and moves the event's version on; answers
-/// with the occurrence.
+/// Writes what a change to one occurrence left it as (with the event's `exceptions` as they are
+/// now) and moves the event's version on; answers with the occurrence.
 async fn finish_occurrence_change(
     tx: &mut Tx,
     owner_id: Uuid,
     event_id: Uuid,
     instance: recurrence::Occurrence,
+    exceptions: Vec<Exception>,
 ) -> Result<Occurrence, EventError> {
     event_storage::touch_event(tx, event_id).await?;
     let event = event_storage::find_event_in(tx, owner_id, event_id)
         .await?
         .ok_or(EventError::NotFound)?;
-    let overrides = Overrides::new(exceptions::list_exceptions_in(tx, event_id).await?, &event);
+    let overrides = Overrides::new(exceptions, &event);
     let generated = overrides.apply(event_id, instance);
     occurrences::restate_occurrence(tx, event_id, &generated).await?;
     Ok(occurrence_of(&event, generated))
@@ -226,21 +227,23 @@ pub(super) async fn edit_occurrence(
         ));
     }
     let instance = instance_at(&event, found.original_start)?;
-    let existing = exceptions::list_exceptions_in(&mut tx, event.id)
-        .await?
-        .into_iter()
-        .find(|exception| exception.original_start == found.original_start);
-    let exception =
-        input::resolve_exception(&event, instance, existing, input).map_err(EventError::Invalid)?;
+    let (mut kept, existing): (Vec<Exception>, Vec<Exception>) =
+        exceptions::list_exceptions_in(&mut tx, event.id)
+            .await?
+            .into_iter()
+            .partition(|exception| exception.original_start != found.original_start);
+    let exception = input::resolve_exception(&event, instance, existing.into_iter().next(), input)
+        .map_err(EventError::Invalid)?;
     match exception {
         Some(exception) => {
             exceptions::put_exception(&mut tx, event.id, owner_id, &exception).await?;
+            kept.push(exception);
         }
         None => {
             exceptions::delete_exceptions(&mut tx, event.id, &[found.original_start]).await?;
         }
     }
-    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
+    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance, kept).await?;
     tx.commit(db, owner_id).await?;
     Ok(occurrence)
 }
@@ -284,11 +287,9 @@ pub(super) async fn set_cancelled(
             message,
         )));
     }
+    let kept = exceptions::list_exceptions_in(&mut tx, event.id).await?;
     if !changed {
-        let overrides = Overrides::new(
-            exceptions::list_exceptions_in(&mut tx, event.id).await?,
-            &event,
-        );
+        let overrides = Overrides::new(kept, &event);
         return Ok(occurrence_of(&event, overrides.apply(event.id, instance)));
     }
     let exdates = event
@@ -297,7 +298,7 @@ pub(super) async fn set_cancelled(
         .map(|recurrence| recurrence.exdates.clone())
         .unwrap_or_default();
     event_storage::set_exdates(&mut tx, event.id, &exdates).await?;
-    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance).await?;
+    let occurrence = finish_occurrence_change(&mut tx, owner_id, event.id, instance, kept).await?;
     tx.commit(db, owner_id).await?;
     Ok(occurrence)
 }

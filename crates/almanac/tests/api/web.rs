@@ -311,6 +311,28 @@ on_both_backends! {
     }
 }
 
+/// Signs in through the form with `next` sent along; returns the answer.
+async fn sign_in_with_next(
+    app: &TestApp,
+    browser: &mut Browser,
+    form: TestResponse,
+    next: &str,
+) -> TestResponse {
+    let token = hidden_value(&form, "csrf_token");
+    browser
+        .post_form(
+            app,
+            "/login/",
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("csrf_token", &token),
+                ("next", next),
+            ],
+        )
+        .await
+}
+
 #[tokio::test]
 async fn sign_in_only_returns_to_pages_of_this_site() {
     let app = TestApp::spawn(crate::support::Backend::Sqlite).await;
@@ -321,19 +343,7 @@ async fn sign_in_only_returns_to_pages_of_this_site() {
         !html(&form).contains("evil.example"),
         "the form does not carry the foreign target"
     );
-    let token = hidden_value(&form, "csrf_token");
-    let signed_in = browser
-        .post_form(
-            &app,
-            "/login/",
-            &[
-                ("email", "ada@example.com"),
-                ("password", PASSWORD),
-                ("csrf_token", &token),
-                ("next", "https://evil.example/"),
-            ],
-        )
-        .await;
+    let signed_in = sign_in_with_next(&app, &mut browser, form, "https://evil.example/").await;
     assert_eq!(signed_in.header("location"), Some("/"));
 
     // What a browser would make of it decides, not how it looks: a tab it drops, a line break
@@ -341,19 +351,7 @@ async fn sign_in_only_returns_to_pages_of_this_site() {
     for next in ["/\t/evil.example/", "/\n"] {
         let mut browser = Browser::default();
         let form = browser.get(&app, "/login/").await;
-        let token = hidden_value(&form, "csrf_token");
-        let signed_in = browser
-            .post_form(
-                &app,
-                "/login/",
-                &[
-                    ("email", "ada@example.com"),
-                    ("password", PASSWORD),
-                    ("csrf_token", &token),
-                    ("next", next),
-                ],
-            )
-            .await;
+        let signed_in = sign_in_with_next(&app, &mut browser, form, next).await;
         assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{next:?}");
         assert_eq!(signed_in.header("location"), Some("/"), "{next:?}");
     }
