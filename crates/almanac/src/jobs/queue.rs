@@ -41,6 +41,23 @@ if #due > 0 then
 end
 return #due
 "#;
+/// KEYS: the worker's in-flight set, active list, signal list, workers set; ARGV: worker name.
+const RELEASE_WORKER: &str = r#"
+local taken = redis.call("smembers", KEYS[1])
+if #taken > 0 then
+    redis.call("rpush", KEYS[2], unpack(taken))
+    redis.call("del", KEYS[1])
+    redis.call("del", KEYS[3])
+    redis.call("lpush", KEYS[3], 1)
+end
+redis.call("zrem", KEYS[4], ARGV[1])
+return #taken
+"#;
+/// A Redis worker not heard from for [`HEARTBEAT`] × [`MISSED_HEARTBEATS`] is taken for dead by
+/// the others, which put the jobs it had taken back in the queue and forget it (apalis-redis's
+/// default, 30 s × 10, left a killed worker's jobs waiting five minutes).
+const HEARTBEAT: Duration = Duration::from_secs(5);
+const MISSED_HEARTBEATS: usize = 3;
 /// How long a push may take before the write that asked for it gives up on it.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -227,6 +244,41 @@ impl Jobs {
         }
     }
 
+    /// Puts the jobs a stopped worker had taken but not finished back in the queue, and on Redis
+    /// forgets the worker. Returns how many jobs went back.
+    ///
+    /// apalis 1.0 leaves them behind when a worker stops: its close drops a fetch under way, whose
+    /// jobs stay taken by the stopped worker until the others take it for dead. On Redis its close
+    /// also removes the name of the worker's in-flight set from the workers set instead of the
+    /// worker's own name, so the worker stays registered.
+    pub async fn release_worker(&self, worker: &WorkerContext) -> Result<usize, QueueError> {
+        match self {
+            Jobs::Local { storage, .. } => {
+                let released = sqlx::query(
+                    "UPDATE Jobs SET status = 'Pending', lock_by = NULL, lock_at = NULL \
+                     WHERE lock_by = ?1 AND status IN ('Queued', 'Running')",
+                )
+                .bind(worker.name())
+                .execute(storage.pool())
+                .await
+                .map_err(apalis_sqlite::Error::from)?;
+                Ok(usize::try_from(released.rows_affected()).unwrap_or(usize::MAX))
+            }
+            Jobs::Redis(storage) => {
+                let config = storage.get_config();
+                let mut connection = storage.clone().get_connection().clone();
+                Ok(redis::Script::new(RELEASE_WORKER)
+                    .key(config.inflight_set_for(worker))
+                    .key(config.active_jobs_list())
+                    .key(config.signal_list())
+                    .key(config.workers_set())
+                    .arg(worker.name())
+                    .invoke_async(&mut connection)
+                    .await?)
+            }
+        }
+    }
+
     /// Answers whether the queue takes commands (for `/readyz`).
     pub async fn ping(&self) -> Result<(), QueueError> {
         let ping = async {
@@ -377,7 +429,10 @@ fn redis_storage(
     connection: ConnectionManager,
     namespace: &str,
 ) -> RedisStorage<GenerateOccurrences> {
-    let config = apalis_redis::Config::default().queue(format!("{namespace}:{QUEUE}"));
+    let config = apalis_redis::Config::default()
+        .queue(format!("{namespace}:{QUEUE}"))
+        .heartbeat_interval(HEARTBEAT)
+        .missed_heartbeats(MISSED_HEARTBEATS);
     RedisStorage::new(connection).with_config(config)
 }
 

@@ -281,3 +281,111 @@ on_both_backends! {
         assert_eq!(app.state.jobs.waiting().await.expect("counted"), 0);
     }
 }
+
+/// Registers a worker named `name` as last heard from `silent_for` ago, and has it take every
+/// queued job, as a worker process does before it runs them.
+async fn taken_by_worker(app: &TestApp, name: &str, silent_for: Duration) -> usize {
+    use almanac::jobs::Jobs;
+    use apalis::prelude::WorkerContext;
+
+    let Jobs::Redis(storage) = &app.state.jobs else {
+        panic!("PostgreSQL tests queue in Redis");
+    };
+    let config = storage.get_config();
+    let mut redis = storage.clone().get_connection().clone();
+    let heard_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        - silent_for;
+    redis::cmd("ZADD")
+        .arg(config.workers_set())
+        .arg(heard_at.as_secs())
+        .arg(name)
+        .query_async::<()>(&mut redis)
+        .await
+        .expect("Redis reachable");
+    apalis_redis::queries::fetch_next(&mut redis, &WorkerContext::new(name), config)
+        .await
+        .expect("fetched")
+        .len()
+}
+
+async fn is_registered(app: &TestApp, name: &str) -> bool {
+    use almanac::jobs::Jobs;
+
+    let Jobs::Redis(storage) = &app.state.jobs else {
+        panic!("PostgreSQL tests queue in Redis");
+    };
+    let mut redis = storage.clone().get_connection().clone();
+    redis::cmd("ZSCORE")
+        .arg(storage.get_config().workers_set())
+        .arg(name)
+        .query_async::<Option<f64>>(&mut redis)
+        .await
+        .expect("Redis reachable")
+        .is_some()
+}
+
+#[tokio::test]
+async fn the_jobs_of_a_worker_that_died_are_run_by_another_and_it_is_forgotten() {
+    use almanac::jobs::run_worker;
+    use tokio_util::sync::CancellationToken;
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (access, _) = app.signed_up("ada@example.com").await;
+    let id = create(&app, &access, &daily(5)).await;
+    // Killed a minute ago with the job in hand: no heartbeat since.
+    assert_eq!(
+        taken_by_worker(&app, "killed", Duration::from_secs(60)).await,
+        1
+    );
+
+    let shutdown = CancellationToken::new();
+    let worker = tokio::spawn(run_worker(
+        app.state.jobs.clone(),
+        app.state.job_context(1),
+        shutdown.clone(),
+    ));
+    // Within a few heartbeats, and before the reconciler would take a series this recent.
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let path = format!("/api/v1/events/{id}/");
+    while app.get(&path, Some(&access)).await.body["occurrences_status"] != "ready" {
+        assert!(
+            Instant::now() < deadline,
+            "the killed worker's job was not run again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !is_registered(&app, "killed").await,
+        "the dead worker is forgotten"
+    );
+    shutdown.cancel();
+    worker.await.expect("the worker stops");
+}
+
+#[tokio::test]
+async fn a_worker_that_stops_gives_back_the_jobs_it_had_not_started() {
+    use apalis::prelude::WorkerContext;
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (access, _) = app.signed_up("ada@example.com").await;
+    let id = create(&app, &access, &daily(5)).await;
+    assert_eq!(taken_by_worker(&app, "stopping", Duration::ZERO).await, 1);
+
+    let released = app
+        .state
+        .jobs
+        .release_worker(&WorkerContext::new("stopping"))
+        .await
+        .expect("Redis reachable");
+    assert_eq!(released, 1);
+    assert!(!is_registered(&app, "stopping").await);
+    assert_eq!(app.run_pending_jobs().await, 1, "the job is queued again");
+    assert_eq!(
+        app.get(&format!("/api/v1/events/{id}/"), Some(&access))
+            .await
+            .body["occurrences_status"],
+        "ready"
+    );
+}
