@@ -279,6 +279,30 @@ impl Jobs {
         }
     }
 
+    /// Claims this turn of a periodic `task` that every worker runs on the same beat, so that one
+    /// worker does it per `period`: true for the first to ask, false for the others until the
+    /// period is over. Always true on the local queue, which has a single worker.
+    pub async fn claim_beat(&self, task: &str, period: Duration) -> Result<bool, QueueError> {
+        let Jobs::Redis(storage) = self else {
+            return Ok(true);
+        };
+        let config = storage.get_config();
+        let mut connection = storage.clone().get_connection().clone();
+        // A little shorter than the period, so that the next beat finds it free.
+        let lease = period
+            .saturating_sub(period / 10)
+            .max(Duration::from_millis(1));
+        let claimed: Option<String> = redis::cmd("SET")
+            .arg(format!("{}:beat:{task}", config.queue.as_ref()))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(u64::try_from(lease.as_millis()).unwrap_or(u64::MAX))
+            .query_async(&mut connection)
+            .await?;
+        Ok(claimed.is_some())
+    }
+
     /// Answers whether the queue takes commands (for `/readyz`).
     pub async fn ping(&self) -> Result<(), QueueError> {
         let ping = async {

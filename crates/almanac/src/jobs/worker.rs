@@ -281,9 +281,9 @@ impl StaleCutoff {
     }
 }
 
-/// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start), promotes due jobs on
-/// Redis, forgets finished jobs hourly, and moves the horizon of series without end forward
-/// hourly (first at start), until `shutdown`.
+/// Reconciles stale events every [`RECONCILE_PERIOD`] (first at start; one worker per period,
+/// whichever claims it first), promotes due jobs on Redis, forgets finished jobs hourly, and
+/// moves the horizon of series without end forward hourly (first at start), until `shutdown`.
 ///
 /// A job waiting its turn behind a backlog is not lost, and queueing its event again would only
 /// lengthen the backlog (a burst of writes once grew it by thousands of duplicates, and a new
@@ -309,6 +309,14 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
                     }
                 };
                 let Some(revised_before) = cutoff.observe(waiting, Timestamp::now()) else { continue };
+                match jobs.claim_beat("reconcile", RECONCILE_PERIOD).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot claim the reconciler's turn; will retry");
+                        continue;
+                    }
+                }
                 if let Err(error) = super::reconcile_stale(&context.db, &jobs, revised_before).await {
                     tracing::warn!(%error, "reconciler failed; will retry");
                 }

@@ -389,3 +389,98 @@ async fn a_worker_that_stops_gives_back_the_jobs_it_had_not_started() {
         "ready"
     );
 }
+
+#[tokio::test]
+async fn stale_events_are_queued_again_once_however_many_workers_run() {
+    use almanac::jobs::{Jobs, run_worker};
+    use almanac::storage::Pool;
+    use tokio_util::sync::CancellationToken;
+
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let (access, _) = app.signed_up("ada@example.com").await;
+    for _ in 0..20 {
+        create(&app, &access, &daily(5)).await;
+    }
+    // Their jobs were lost an hour ago: the events are stale, for every worker's reconciler.
+    app.drop_pending_jobs().await;
+    let Pool::Postgres(pool) = app.state.db.pool() else {
+        panic!("a PostgreSQL pool");
+    };
+    sqlx::query("UPDATE events SET revised_at = revised_at - INTERVAL '1 hour'")
+        .execute(pool)
+        .await
+        .expect("PostgreSQL reachable");
+
+    let other = app.another_process().await;
+    let shutdown = CancellationToken::new();
+    let workers = [&app, &other].map(|process| {
+        tokio::spawn(run_worker(
+            process.state.jobs.clone(),
+            process.state.job_context(1),
+            shutdown.clone(),
+        ))
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = app.get("/api/v1/events/", Some(&access)).await;
+        let statuses = events.body.as_array().expect("a list").iter();
+        if statuses
+            .filter(|event| event["occurrences_status"] == "ready")
+            .count()
+            == 20
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stale events were not queued again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Both workers have reconciled at start by now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    shutdown.cancel();
+    for worker in workers {
+        worker.await.expect("the worker stops");
+    }
+
+    let Jobs::Redis(storage) = &app.state.jobs else {
+        panic!("PostgreSQL tests queue in Redis");
+    };
+    let mut redis = storage.clone().get_connection().clone();
+    let jobs_run: usize = redis::cmd("SCARD")
+        .arg(storage.get_config().done_jobs_set())
+        .query_async(&mut redis)
+        .await
+        .expect("Redis reachable");
+    // At most: a worker's first clean-up may already have forgotten a finished job or two.
+    assert!(
+        jobs_run <= 20,
+        "one job for each stale event, not one per worker: {jobs_run}"
+    );
+}
+
+#[tokio::test]
+async fn one_process_per_period_gets_a_turn_of_a_periodic_task() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let other = app.another_process().await;
+    let period = Duration::from_millis(300);
+    let claim = |process: &TestApp, task: &'static str| {
+        let jobs = process.state.jobs.clone();
+        async move {
+            jobs.claim_beat(task, period)
+                .await
+                .expect("Redis reachable")
+        }
+    };
+
+    assert!(claim(&app, "reconcile").await);
+    assert!(!claim(&other, "reconcile").await, "taken for this period");
+    assert!(!claim(&app, "reconcile").await);
+    assert!(
+        claim(&other, "another task").await,
+        "each task has its own turns"
+    );
+    tokio::time::sleep(period).await;
+    assert!(claim(&other, "reconcile").await, "the next period is free");
+}
