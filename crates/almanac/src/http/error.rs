@@ -15,6 +15,9 @@ use crate::events::EventError;
 use crate::storage::StorageError;
 use crate::validation::FieldErrors;
 
+/// When a client may try again after a 503: a database or queue outage is usually a restart.
+const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
 use super::request_id;
 
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +176,18 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
                 return response;
             }
-            ApiError::Unavailable(what) => ErrorBody::new(format!("Service unavailable: {what}.")),
+            ApiError::Unavailable(what) => {
+                let mut response = (
+                    status,
+                    Json(ErrorBody::new(format!("Service unavailable: {what}."))),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER.as_secs()),
+                );
+                return response;
+            }
             ApiError::Internal(error) => {
                 tracing::error!(error = %error, debug = ?error, "internal error");
                 ErrorBody {
@@ -197,6 +211,10 @@ impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound => ApiError::NotFound,
+            StorageError::Unavailable(error) => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::Unavailable("database")
+            }
             other => ApiError::internal(other),
         }
     }

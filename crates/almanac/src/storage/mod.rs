@@ -128,6 +128,9 @@ pub enum StorageError {
     /// A row that does not decode into the domain's types (say, a rule the engine refuses).
     #[error("invalid stored data: {what}")]
     Invalid { what: String },
+    /// The database cannot be reached: no connection within the pool's wait, or one lost.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error(transparent)]
     Other(sqlx::Error),
 }
@@ -139,6 +142,19 @@ impl From<sqlx::Error> for StorageError {
             sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict {
                 constraint: db.constraint().unwrap_or_else(|| db.message()).to_owned(),
             },
+            unavailable
+            @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => {
+                StorageError::Unavailable(unavailable)
+            }
+            // SQLSTATE classes 08 (connection exception) and 57P (the server shutting down or
+            // starting up): what a PostgreSQL restart looks like to connections open through it.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
+            {
+                StorageError::Unavailable(sqlx::Error::Database(db))
+            }
             other => StorageError::Other(other),
         }
     }
@@ -149,6 +165,8 @@ impl From<sqlx::migrate::MigrateError> for StorageError {
         StorageError::Other(sqlx::Error::Migrate(Box::new(error)))
     }
 }
+
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Connection settings shared by both backends.
 #[derive(Debug, Clone)]
@@ -257,9 +275,16 @@ impl Db {
     }
 
     /// Answers whether the database takes queries (for `/readyz`).
+    /// Answers whether the database takes queries, within [`PING_TIMEOUT`] (for `/readyz`,
+    /// which must not wait the pool's whole acquire timeout to say it is not ready).
     pub async fn ping(&self) -> Result<(), StorageError> {
-        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
-        Ok(())
+        let ping = async {
+            on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await?.rows_affected());
+            Ok(())
+        };
+        tokio::time::timeout(PING_TIMEOUT, ping)
+            .await
+            .unwrap_or(Err(StorageError::Unavailable(sqlx::Error::PoolTimedOut)))
     }
 
     pub async fn close(&self) {

@@ -18,6 +18,8 @@ pub enum PageError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("the database is unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -39,6 +41,10 @@ impl From<StorageError> for PageError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::NotFound => PageError::NotFound,
+            StorageError::Unavailable(error) => {
+                tracing::warn!(%error, "database unavailable");
+                PageError::Unavailable
+            }
             other => PageError::internal(other),
         }
     }
@@ -63,6 +69,12 @@ impl IntoResponse for PageError {
             PageError::BadRequest(reason) => {
                 (StatusCode::BAD_REQUEST, "Bad request", reason.clone())
             }
+            PageError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Almanac is unavailable",
+                "Almanac cannot reach its database just now. Try again in a few seconds."
+                    .to_owned(),
+            ),
             PageError::Internal(error) => {
                 tracing::error!(error = %error, debug = ?error, "page failed");
                 (

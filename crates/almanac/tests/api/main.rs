@@ -11,6 +11,7 @@ mod http_basics;
 mod jobs;
 mod occurrences;
 mod open_ended;
+mod outages;
 mod processes;
 mod rules;
 mod server;

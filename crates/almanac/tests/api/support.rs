@@ -76,6 +76,24 @@ impl TestApp {
         Self::on(Arc::new(TestDatabase::create(backend).await), extra_args).await
     }
 
+    /// Spawns on a fresh PostgreSQL database reached through `route`, which is given the
+    /// server's address (`host:port`) and answers the address to connect to instead.
+    pub async fn spawn_on_postgres_through(route: impl FnOnce(String) -> (String, u16)) -> TestApp {
+        let mut database = TestDatabase::create(Backend::Postgres).await;
+        let mut url = url::Url::parse(database.url.as_deref().expect("a PostgreSQL URL"))
+            .expect("a valid PostgreSQL URL");
+        let server = format!(
+            "{}:{}",
+            url.host_str().expect("a host"),
+            url.port().unwrap_or(5432)
+        );
+        let (host, port) = route(server);
+        url.set_host(Some(&host)).expect("a host");
+        url.set_port(Some(port)).expect("a port");
+        database.url = Some(url.to_string());
+        Self::on(Arc::new(database), &[]).await
+    }
+
     /// Another process on the same database and job queue, as behind a load balancer: its own
     /// pools and its own memory.
     pub async fn another_process(&self) -> TestApp {
