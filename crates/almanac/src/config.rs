@@ -12,6 +12,7 @@ use axum::http::HeaderValue;
 use crate::accounts::LoginThrottle;
 use crate::events::SeriesLimits;
 use crate::jobs::QueueTarget;
+use crate::redact::url_without_password;
 use crate::storage::{DatabaseTarget, PoolSettings};
 
 /// The smallest signing key we accept, as for any HS256 secret.
@@ -77,7 +78,7 @@ impl std::fmt::Debug for SecretKey {
 }
 
 /// Where the data lives.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct DatabaseArgs {
     /// Directory for the embedded SQLite database and the generated secret key.
     #[arg(long, env = "ALMANAC_DATA_DIR", default_value = "./almanac-data")]
@@ -94,6 +95,19 @@ pub struct DatabaseArgs {
     pub db_max_connections: Option<u32>,
 }
 
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(url_without_password),
+            )
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
 impl DatabaseArgs {
     pub fn target(&self) -> Result<DatabaseTarget, ConfigError> {
         match self.database_url.as_deref() {
@@ -106,7 +120,7 @@ impl DatabaseArgs {
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .filter(|path| !path.is_empty())
                 .map(|path| DatabaseTarget::Sqlite(PathBuf::from(path)))
-                .ok_or_else(|| ConfigError::UnsupportedDatabaseUrl(url.to_owned())),
+                .ok_or_else(|| ConfigError::UnsupportedDatabaseUrl(url_without_password(url))),
         }
     }
 
@@ -394,7 +408,7 @@ impl SeriesArgs {
 }
 
 /// The background job queue and the workers that consume it.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct QueueArgs {
     /// Redis server holding the job queue (redis://host:6379/0), shared by every web and worker
     /// process. Without it, jobs wait in DATA_DIR/jobs.sqlite3 and the process that queued them
@@ -418,6 +432,19 @@ pub struct QueueSettings {
     pub worker_concurrency: usize,
 }
 
+impl std::fmt::Debug for QueueArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueArgs")
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(url_without_password),
+            )
+            .field("redis_namespace", &self.redis_namespace)
+            .field("worker_concurrency", &self.worker_concurrency)
+            .finish()
+    }
+}
+
 impl QueueArgs {
     pub fn resolve(&self, data_dir: &Path) -> Result<QueueSettings, ConfigError> {
         if self.worker_concurrency == 0 {
@@ -433,7 +460,7 @@ impl QueueArgs {
                     .is_some_and(|rest| !rest.is_empty())
                     && redis::Client::open(url).is_ok();
                 if !usable {
-                    return Err(ConfigError::BadRedisUrl(url.to_owned()));
+                    return Err(ConfigError::BadRedisUrl(url_without_password(url)));
                 }
                 let namespace = &self.redis_namespace;
                 let namespace_ok = !namespace.is_empty()
@@ -656,6 +683,33 @@ mod tests {
             .expect("valid");
         assert_eq!(queue.target, QueueTarget::Local("/tmp/almanac-x".into()));
         assert_eq!(queue.worker_concurrency, 2);
+    }
+
+    #[test]
+    fn passwords_in_urls_appear_in_no_debug_output_or_error() {
+        let args = serve_args(&[
+            "--database-url",
+            "postgres://almanac:db-s3cret@db/almanac",
+            "--redis-url",
+            "redis://:redis-s3cret@cache:6379/0",
+            "--secret-key",
+            "a-secret-key-that-is-long-enough-for-hs256",
+        ]);
+        let config = args.resolve().expect("valid");
+        for shown in [format!("{args:?}"), format!("{config:?}")] {
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(shown.contains("***"), "the URLs are still shown: {shown}");
+        }
+
+        let bad_database = serve_args(&["--database-url", "mysql://root:db-s3cret@db/almanac"]);
+        let bad_redis = serve_args(&["--redis-url", "http://:redis-s3cret@cache:6379"]);
+        for error in [
+            bad_database.database.target().map(|_| ()),
+            bad_redis.queue.resolve(Path::new("/x")).map(|_| ()),
+        ] {
+            let message = error.expect_err("refused").to_string();
+            assert!(!message.contains("s3cret"), "{message}");
+        }
     }
 
     #[test]

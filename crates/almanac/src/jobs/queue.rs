@@ -62,12 +62,25 @@ const MISSED_HEARTBEATS: usize = 3;
 const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Where jobs wait for a worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum QueueTarget {
     /// A SQLite file in this directory; only this process's own worker reads it.
     Local(std::path::PathBuf),
     /// A Redis server shared by every process, with keys under `namespace:`.
     Redis { url: String, namespace: String },
+}
+
+impl std::fmt::Debug for QueueTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueueTarget::Local(dir) => f.debug_tuple("Local").field(dir).finish(),
+            QueueTarget::Redis { url, namespace } => f
+                .debug_struct("Redis")
+                .field("url", &crate::redact::url_without_password(url))
+                .field("namespace", namespace)
+                .finish(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -27,10 +27,22 @@ pub use changes::Changes;
 pub use time::Timestamp;
 
 /// Where the data lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseTarget {
     Sqlite(PathBuf),
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseTarget::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            DatabaseTarget::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&crate::redact::url_without_password(url))
+                .finish(),
+        }
+    }
 }
 
 impl DatabaseTarget {
