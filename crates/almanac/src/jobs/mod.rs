@@ -4,6 +4,7 @@
 //! period, so a job lost with a worker or a broker is redone and the database stays the source of
 //! truth. Workers also move the stored horizon of series without end forward, daily.
 
+mod outage;
 mod queue;
 mod worker;
 

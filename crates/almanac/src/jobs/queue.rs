@@ -20,7 +20,7 @@ use sqlx::sqlite::{
 };
 use uuid::Uuid;
 
-use super::{GenerateOccurrences, MAX_ATTEMPTS};
+use super::{GenerateOccurrences, MAX_ATTEMPTS, outage};
 use crate::events::GenerationQueue;
 
 /// The apalis queue name; Redis keys are prefixed with the configured namespace as well.
@@ -155,8 +155,12 @@ impl Jobs {
     /// Enqueues the generation of the event's occurrences for `revision`. Never fails the write
     /// that called it: if the job is lost, the reconciler finds the stale event.
     pub async fn enqueue_generation(&self, event_id: Uuid, revision: i64) {
-        if let Err(error) = self.push(GenerateOccurrences { event_id, revision }).await {
-            tracing::warn!(%event_id, revision, %error, "cannot enqueue occurrence generation; the reconciler will pick the event up");
+        match self.push(GenerateOccurrences { event_id, revision }).await {
+            Ok(()) => outage::QUEUE.answered(),
+            Err(error) => outage::QUEUE.failed(
+                "cannot enqueue occurrence generation; the reconciler will pick the event up",
+                &error,
+            ),
         }
     }
 

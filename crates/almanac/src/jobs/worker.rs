@@ -17,7 +17,9 @@ use apalis::prelude::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE};
+use super::{
+    GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE, outage,
+};
 use crate::events::{self, Generation, GenerationError};
 use crate::storage::Timestamp;
 use crate::storage::generation_failures::{self, GenerationFailure};
@@ -42,7 +44,7 @@ const HORIZON_PERIOD: Duration = Duration::from_secs(3600);
 const IDLE_CHECK: Duration = Duration::from_millis(5);
 const IDLE_DEADLINE: Duration = Duration::from_secs(60);
 /// How long a stopping worker may take to finish the jobs in hand. apalis 1.0's local worker
-/// sometimes never wakes up to a stop (seen once in about twenty stops by a test that stops
+/// sometimes never wakes up to a stop (seen in about one run in twenty of a test that stops
 /// workers in a loop); whatever it had taken is given back when it is left.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -258,8 +260,9 @@ async fn generate(
 }
 
 async fn promote(jobs: &Jobs) {
-    if let Err(error) = jobs.promote_due().await {
-        tracing::warn!(%error, "cannot promote due jobs; will retry");
+    match jobs.promote_due().await {
+        Ok(_) => outage::QUEUE.answered(),
+        Err(error) => outage::QUEUE.failed("cannot promote due jobs", &error),
     }
 }
 
@@ -304,7 +307,7 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
                 let waiting = match jobs.waiting().await {
                     Ok(waiting) => waiting,
                     Err(error) => {
-                        tracing::warn!(%error, "cannot count waiting jobs; will retry");
+                        outage::QUEUE.failed("cannot count waiting jobs", &error);
                         continue;
                     }
                 };
@@ -313,7 +316,7 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(error) => {
-                        tracing::warn!(%error, "cannot claim the reconciler's turn; will retry");
+                        outage::QUEUE.failed("cannot claim the reconciler's turn", &error);
                         continue;
                     }
                 }

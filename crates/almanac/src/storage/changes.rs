@@ -80,6 +80,8 @@ impl Changes {
     /// Follows other processes' writes on PostgreSQL until the pool closes: complete while the
     /// listening connection is up, incomplete (nothing cached) while it is being re-established.
     pub async fn follow(self, pool: PgPool) {
+        // Said once per interruption, and again when listening resumes.
+        let mut interrupted = false;
         loop {
             let mut listener = match listen(&pool).await {
                 Ok(listener) => listener,
@@ -87,7 +89,12 @@ impl Changes {
                     if pool.is_closed() {
                         return;
                     }
-                    tracing::warn!(%error, "cannot listen for other processes' changes; not caching until it can");
+                    if interrupted {
+                        tracing::debug!(%error, "still cannot listen for other processes' changes");
+                    } else {
+                        tracing::warn!(%error, "cannot listen for other processes' changes; not caching until it can");
+                        interrupted = true;
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(RELISTEN_DELAY) => continue,
                         _ = pool.close_event() => return,
@@ -95,6 +102,9 @@ impl Changes {
                 }
             };
             self.set_complete(true);
+            if std::mem::take(&mut interrupted) {
+                tracing::info!("listening for other processes' changes again; caching");
+            }
             loop {
                 let notification = tokio::select! {
                     notification = listener.try_recv() => notification,
@@ -121,6 +131,7 @@ impl Changes {
             tracing::warn!(
                 "lost the connection that listens for other processes' changes; not caching until it is back"
             );
+            interrupted = true;
         }
     }
 }
