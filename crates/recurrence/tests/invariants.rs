@@ -124,6 +124,9 @@ proptest! {
             Timing::At { start, .. } => start,
             Timing::AllDay { start, .. } => start_of_day(start, &zone).expect("in range"),
         };
+        // The start's wall-clock time: the time asked for, or past a gap it fell in (the event
+        // is an instant; the time that did not exist is not kept).
+        let wall = zone.to_datetime(first_start).time();
         let end = match ending {
             Ending::Count(count) => End::Count(count),
             Ending::UntilDays(days) => End::Until(
@@ -243,4 +246,33 @@ proptest! {
             prop_assert_eq!(sought, filtered, "from {}", from);
         }
     }
+}
+
+/// Found by the property above: an event at 02:00 on the day Sydney's clocks skip from 02:00 to
+/// 03:00 starts at 03:00, and its series keeps 03:00, also on dates without a gap.
+#[test]
+fn a_series_starting_in_a_gap_keeps_the_time_it_starts_at() {
+    let zone = time_zone("Australia/Sydney").expect("known zone");
+    let date = Date::constant(1996, 10, 27);
+    let start = resolve(&zone, date, Time::constant(2, 0, 0, 0)).expect("in range");
+    assert_eq!(zone.to_datetime(start).time(), Time::constant(3, 0, 0, 0));
+    let rule = Rule::new(RuleParts {
+        by_month_day: vec![29],
+        by_month: vec![2],
+        end: End::Count(2),
+        ..RuleParts::new(recurrence::Frequency::Yearly)
+    })
+    .expect("valid rule");
+    let series = Series::new(
+        Timing::At { start, end: start },
+        zone.clone(),
+        Some(rule),
+        vec![],
+    )
+    .expect("valid series");
+    let leap_day = series.iter().nth(1).expect("a second occurrence");
+    assert_eq!(
+        zone.to_datetime(leap_day.start).to_string(),
+        "2000-02-29T03:00:00"
+    );
 }
