@@ -20,6 +20,8 @@ pub enum PageError {
     BadRequest(String),
     #[error("the database is unavailable")]
     Unavailable,
+    #[error("the form is larger than the request-body limit")]
+    PayloadTooLarge,
     #[error(transparent)]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -33,6 +35,9 @@ impl PageError {
 /// A form body that cannot be read (wrong content type, malformed encoding).
 impl From<axum::extract::rejection::FormRejection> for PageError {
     fn from(rejection: axum::extract::rejection::FormRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return PageError::PayloadTooLarge;
+        }
         PageError::BadRequest(rejection.body_text())
     }
 }
@@ -69,6 +74,13 @@ impl IntoResponse for PageError {
             PageError::BadRequest(reason) => {
                 (StatusCode::BAD_REQUEST, "Bad request", reason.clone())
             }
+            PageError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much to send",
+                "The form was larger than Almanac accepts (1 MiB). Shorten what you typed and send \
+                 it again."
+                    .to_owned(),
+            ),
             PageError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Almanac is unavailable",

@@ -44,6 +44,17 @@ on_both_backends! {
         assert!(response.string("detail").contains("too large"));
     }
 
+    async fn a_form_over_one_mebibyte_is_a_413_page(backend) {
+        let app = TestApp::spawn(backend).await;
+        for path in ["/login/", "/register/"] {
+            let huge = format!("email={}&password=x", "a".repeat(10 * 1024 * 1024));
+            let response = app.send(raw_post(path, "application/x-www-form-urlencoded", huge)).await;
+            assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+            let page = response.body.as_str().expect("an HTML page");
+            assert!(page.contains("larger than Almanac accepts"), "{path}: {page}");
+        }
+    }
+
     async fn errors_from_axums_own_extractors_are_json_too(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
