@@ -104,6 +104,11 @@ impl ApiError {
     }
 }
 
+/// Whole seconds for `Retry-After`, at least one.
+fn retry_after(wait: Duration) -> u64 {
+    wait.as_secs().max(1)
+}
+
 /// The message a bodiless error response gets, so clients always see one JSON shape.
 pub fn default_detail(status: StatusCode, method: &Method) -> String {
     match status {
@@ -131,6 +136,11 @@ pub fn default_detail(status: StatusCode, method: &Method) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let wait = match &self {
+            ApiError::Throttled(wait) => Some(*wait),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
+            _ => None,
+        };
         let body = match self {
             ApiError::Validation(errors) => return (status, Json(errors)).into_response(),
             ApiError::BadRequest(detail) => ErrorBody::new(detail),
@@ -162,32 +172,11 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedMediaType(media_type) => ErrorBody::new(format!(
                 "Unsupported media type \"{media_type}\" in request."
             )),
-            ApiError::Throttled(wait) => {
-                let seconds = wait.as_secs().max(1);
-                let mut response = (
-                    status,
-                    Json(ErrorBody::new(format!(
-                        "Request was throttled. Expected available in {seconds} seconds."
-                    ))),
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                return response;
-            }
-            ApiError::Unavailable(what) => {
-                let mut response = (
-                    status,
-                    Json(ErrorBody::new(format!("Service unavailable: {what}."))),
-                )
-                    .into_response();
-                response.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER.as_secs()),
-                );
-                return response;
-            }
+            ApiError::Throttled(wait) => ErrorBody::new(format!(
+                "Request was throttled. Expected available in {} seconds.",
+                retry_after(wait)
+            )),
+            ApiError::Unavailable(what) => ErrorBody::new(format!("Service unavailable: {what}.")),
             ApiError::Internal(error) => {
                 tracing::error!(error = %error, debug = ?error, "internal error");
                 ErrorBody {
@@ -197,6 +186,11 @@ impl IntoResponse for ApiError {
             }
         };
         let mut response = (status, Json(body)).into_response();
+        if let Some(wait) = wait {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after(wait)));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

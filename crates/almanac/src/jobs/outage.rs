@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether the last use of the queue failed; shared by every use of it in a process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct OutageLog {
     down: AtomicBool,
 }

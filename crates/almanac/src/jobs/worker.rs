@@ -134,7 +134,49 @@ where
 {
     // Names are unique per run: Redis refuses a second registration under a live name.
     let worker = WorkerContext::new(&format!("almanac-{}", Uuid::now_v7().simple()));
-    let outcome = run_apalis_as(&worker, jobs, context, finished, stop).await;
+    // In a block of its own, whose returns end the run, not the function: the worker's jobs
+    // are given back however the run ends.
+    let outcome: Result<(), RunError<E>> = async {
+        let concurrency = context.concurrency.max(1);
+        macro_rules! run_on {
+            ($backend:expr) => {{
+                let run = WorkerBuilder::new(worker.clone())
+                    .backend($backend)
+                    .concurrency(concurrency)
+                    .retry(RetryPolicy::retries(MAX_ATTEMPTS - 1).with_backoff(backoff()))
+                    .data(context)
+                    .on_event(move |worker, event| log_event(worker, event, &finished))
+                    .build(generate)
+                    .run();
+                tokio::pin!(run);
+                let stop = stop(worker.clone());
+                tokio::select! {
+                    ended = &mut run => return Ok(ended?),
+                    stopped = stop => stopped.map_err(RunError::Stop)?,
+                }
+                if let Err(error) = worker.stop() {
+                    tracing::debug!(%error, "the job worker was already stopping");
+                }
+                match tokio::time::timeout(STOP_GRACE, run).await {
+                    Ok(ended) => Ok(ended?),
+                    Err(_) => {
+                        tracing::warn!(grace = ?STOP_GRACE, "the job worker did not wind down; leaving it");
+                        Ok(())
+                    }
+                }
+            }};
+        }
+        match jobs {
+            Jobs::Local { storage, inserted } => {
+                let strategy = Strategy::new()
+                    .stream(inserted.clone())
+                    .interval(LOCAL_POLL);
+                run_on!(storage.clone().poll_with_strategy(strategy))
+            }
+            Jobs::Redis(storage) => run_on!(storage.clone().poll_with_interval(REDIS_POLL)),
+        }
+    }
+    .await;
     match jobs.release_worker(&worker).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, "jobs taken by the stopped worker queued again"),
@@ -143,57 +185,6 @@ where
         }
     }
     outcome
-}
-
-async fn run_apalis_as<Stop, StopFuture, E>(
-    worker: &WorkerContext,
-    jobs: &Jobs,
-    context: JobContext,
-    finished: Arc<AtomicUsize>,
-    stop: Stop,
-) -> Result<(), RunError<E>>
-where
-    Stop: FnOnce(WorkerContext) -> StopFuture,
-    StopFuture: Future<Output = Result<(), E>>,
-{
-    let concurrency = context.concurrency.max(1);
-    macro_rules! run_on {
-        ($backend:expr) => {{
-            let run = WorkerBuilder::new(worker.clone())
-                .backend($backend)
-                .concurrency(concurrency)
-                .retry(RetryPolicy::retries(MAX_ATTEMPTS - 1).with_backoff(backoff()))
-                .data(context)
-                .on_event(move |worker, event| log_event(worker, event, &finished))
-                .build(generate)
-                .run();
-            tokio::pin!(run);
-            let stop = stop(worker.clone());
-            tokio::select! {
-                ended = &mut run => return Ok(ended?),
-                stopped = stop => stopped.map_err(RunError::Stop)?,
-            }
-            if let Err(error) = worker.stop() {
-                tracing::debug!(%error, "the job worker was already stopping");
-            }
-            match tokio::time::timeout(STOP_GRACE, run).await {
-                Ok(ended) => Ok(ended?),
-                Err(_) => {
-                    tracing::warn!(grace = ?STOP_GRACE, "the job worker did not wind down; leaving it");
-                    Ok(())
-                }
-            }
-        }};
-    }
-    match jobs {
-        Jobs::Local { storage, inserted } => {
-            let strategy = Strategy::new()
-                .stream(inserted.clone())
-                .interval(LOCAL_POLL);
-            run_on!(storage.clone().poll_with_strategy(strategy))
-        }
-        Jobs::Redis(storage) => run_on!(storage.clone().poll_with_interval(REDIS_POLL)),
-    }
 }
 
 fn backoff() -> <ExponentialBackoffMaker as MakeBackoff>::Backoff {
