@@ -275,9 +275,7 @@ fn load_or_create_secret_key(path: &Path) -> Result<SecretKey, ConfigError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
         Ok(mut file) => {
-            let key: String = (0..32)
-                .map(|_| format!("{:02x}", rand::random::<u8>()))
-                .collect();
+            let key = hex::encode(rand::random::<[u8; 32]>());
             file.write_all(key.as_bytes())
                 .map_err(|error| unusable(error.to_string()))?;
             Ok(SecretKey::new(key.into_bytes()))

@@ -19,4 +19,4 @@ pub use jiff::civil::{Date, Weekday};
 pub use jiff::{Timestamp, tz::TimeZone};
 pub use parse::{TimeError, parse_date, parse_instant, parse_until, start_of_day};
 pub use rule::{End, Frequency, Rule, RuleParts, WeekdayNum};
-pub use series::{Extent, Occurrence, Occurrences, Series, Timing, time_zone};
+pub use series::{Extent, Occurrence, Occurrences, Series, Timing, canonical_time_zone, time_zone};

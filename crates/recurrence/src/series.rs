@@ -413,5 +413,22 @@ pub fn time_zone(name: &str) -> Result<TimeZone, RecurrenceError> {
     TimeZone::get(name).map_err(|_| RecurrenceError::UnknownTimeZone(name.to_owned()))
 }
 
+/// Entries of the zone database that are not places: `localtime` and `posixrules` stand for a
+/// host's own setting, `Factory` for "no zone set".
+const NOT_PLACES: [&str; 3] = ["localtime", "posixrules", "Factory"];
+
+/// Reads a zone name as a client writes it, in any letter case (`europe/berlin`, `utc`), and gives
+/// the zone with its name as the database spells it (`Europe/Berlin`, `UTC`). Names that stand
+/// for a host's setting rather than a place are refused.
+pub fn canonical_time_zone(name: &str) -> Result<(String, TimeZone), RecurrenceError> {
+    let unknown = || RecurrenceError::UnknownTimeZone(name.to_owned());
+    let zone = time_zone(name)?;
+    let canonical = zone.iana_name().ok_or_else(unknown)?.to_owned();
+    if NOT_PLACES.contains(&canonical.as_str()) {
+        return Err(unknown());
+    }
+    Ok((canonical, zone))
+}
+
 #[cfg(test)]
 mod tests;

@@ -295,10 +295,7 @@ impl Accounts {
 /// Creates an account after validating the email and the password policy.
 /// 32 random bytes, hex-encoded.
 fn random_token() -> String {
-    rand::random::<[u8; 32]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(rand::random::<[u8; 32]>())
 }
 
 fn session_hash(token: &str) -> Vec<u8> {

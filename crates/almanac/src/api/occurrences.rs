@@ -4,6 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use recurrence::TimeError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -122,12 +123,13 @@ impl RangeQuery {
     fn filter(&self) -> Result<OccurrenceFilter, ApiError> {
         let mut errors = FieldErrors::new();
         let mut bound = |field: &str, text: Option<&str>, is_end: bool| {
-            let text = text?;
-            let parsed = parse_bound(text, is_end);
-            if parsed.is_none() {
-                errors.add(field, "Enter a valid date or date-time (RFC 3339).");
-            }
-            parsed
+            let refusal = match parse_bound(text?, is_end) {
+                Ok(bound) => return Some(bound),
+                Err(TimeError::Malformed) => "Enter a valid date or date-time (RFC 3339).",
+                Err(TimeError::YearOutOfRange) => "Years must be between 1 and 9999.",
+            };
+            errors.add(field, refusal);
+            None
         };
         let from = bound("start_date", self.start_date.as_deref(), false);
         let to = bound("end_date", self.end_date.as_deref(), true);
@@ -165,20 +167,27 @@ impl RangeQuery {
 }
 
 /// RFC 3339, a naive date-time (UTC), or a date. A `+` of an offset that arrived as a space
-/// (an unencoded query string) is put back.
-fn parse_bound(text: &str, is_end: bool) -> Option<Timestamp> {
+/// (an unencoded query string) is put back. An end on the last date there is reaches the end of
+/// time.
+fn parse_bound(text: &str, is_end: bool) -> Result<Timestamp, TimeError> {
     let text = text.trim().replace(' ', "+");
     let utc = recurrence::TimeZone::UTC;
     if text.contains(['T', 't']) {
-        return recurrence::parse_instant(&text, &utc)
-            .ok()
-            .map(Timestamp::from);
+        return recurrence::parse_instant(&text, &utc).map(Timestamp::from);
     }
-    let date = recurrence::parse_date(&text).ok()?;
-    let date = if is_end { date.tomorrow().ok()? } else { date };
-    recurrence::start_of_day(date, &utc)
-        .ok()
-        .map(Timestamp::from)
+    let date = recurrence::parse_date(&text)?;
+    let date = match is_end {
+        false => date,
+        true => match date.tomorrow() {
+            Ok(next) => next,
+            Err(_) => return Ok(Timestamp::MAX),
+        },
+    };
+    match recurrence::start_of_day(date, &utc) {
+        Ok(start) => Ok(Timestamp::from(start)),
+        Err(_) if is_end => Ok(Timestamp::MAX),
+        Err(error) => Err(error),
+    }
 }
 
 /// List the user's occurrences, by start time; with a range, those that overlap it.
@@ -388,7 +397,7 @@ mod tests {
     #[test]
     fn range_bounds_accept_rfc3339_naive_times_and_dates() {
         let bound = |text, is_end| parse_bound(text, is_end).map(|t| t.to_string());
-        let utc = |text: &str| Some(text.to_owned());
+        let utc = |text: &str| Ok(text.to_owned());
         assert_eq!(
             bound("2026-03-01T00:00:00+01:00", false),
             utc("2026-02-28T23:00:00Z")
@@ -403,6 +412,7 @@ mod tests {
         );
         assert_eq!(bound("2026-03-01", false), utc("2026-03-01T00:00:00Z"));
         assert_eq!(bound("2026-03-31", true), utc("2026-04-01T00:00:00Z"));
-        assert_eq!(parse_bound("March", false), None);
+        assert_eq!(parse_bound("March", false), Err(TimeError::Malformed));
+        assert_eq!(bound("9999-12-31", true), Ok(Timestamp::MAX.to_string()));
     }
 }

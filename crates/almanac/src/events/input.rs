@@ -17,6 +17,14 @@ use crate::validation::FieldErrors;
 pub const TITLE_MAX_LENGTH: usize = 255;
 /// Room for a long agenda, not for a document: every list of events carries descriptions.
 pub const DESCRIPTION_MAX_LENGTH: usize = 16_384;
+/// Twice the longest IANA name (`America/Argentina/ComodRivadavia`, 32).
+pub const TIMEZONE_MAX_LENGTH: usize = 64;
+/// A datetime with nanoseconds, an offset and spaces around it fits with room to spare.
+pub const DATETIME_MAX_LENGTH: usize = 64;
+/// A frequency, weekday or week start (`monthly`, `-53MO`).
+pub const CHOICE_MAX_LENGTH: usize = 16;
+/// Every part of a rule written out, each list at its longest, fits in well under this.
+pub const RRULE_MAX_LENGTH: usize = 1_024;
 const RECURRENCE: &str = "recurrence";
 const DATETIME_FORMAT_ERROR: &str = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 const DATE_FORMAT_ERROR: &str =
@@ -92,11 +100,20 @@ pub fn resolve(
         .or_else(|| current.map(|event| event.description.clone()))
         .unwrap_or_default();
 
-    let timezone = input
-        .timezone
-        .or_else(|| current.map(|event| event.timezone.clone()))
-        .unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
-    let zone = match recurrence::time_zone(&timezone) {
+    // A zone as sent is read strictly and stored as the database names it; a stored one as is.
+    let zone = match (&input.timezone, current) {
+        (Some(sent), _) => {
+            if !fits(&mut errors, "timezone", sent, TIMEZONE_MAX_LENGTH) {
+                return Err(errors);
+            }
+            recurrence::canonical_time_zone(sent)
+        }
+        (None, Some(event)) => {
+            recurrence::time_zone(&event.timezone).map(|zone| (event.timezone.clone(), zone))
+        }
+        (None, None) => recurrence::canonical_time_zone(DEFAULT_TIMEZONE),
+    };
+    let (timezone, zone) = match zone {
         Ok(zone) => zone,
         Err(error) => {
             errors.add("timezone", error.to_string());
@@ -162,7 +179,7 @@ pub fn resolve(
             rule_as_text = matches!(sent.rule, RuleInput::Text(_));
             let rule = parse_rule(&mut errors, sent.rule, &zone);
             let exdates = match sent.exdates {
-                Some(texts) => exdates(&mut errors, &texts, &zone, all_day),
+                Some(texts) => exdates(&mut errors, &texts, &zone, all_day, limits.max_occurrences),
                 None => Some(kept_exdates(current, &current_zone, &zone, all_day)),
             };
             rule.zip(exdates)
@@ -227,12 +244,22 @@ pub fn resolve(
 /// A sent text's length in characters, as DRF's `max_length` counts it. Only what is sent is
 /// checked, so an event stored before a limit existed can still be changed.
 fn check_length(errors: &mut FieldErrors, field: &str, sent: Option<&str>, max: usize) {
-    if sent.is_some_and(|text| text.chars().count() > max) {
+    if let Some(text) = sent {
+        fits(errors, field, text, max);
+    }
+}
+
+/// Whether `text` is at most `max` characters; if not, says so under `field`. Texts are bounded
+/// before they are read, so that no message quotes back more than that.
+fn fits(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> bool {
+    let fits = text.chars().count() <= max;
+    if !fits {
         errors.add(
             field,
             format!("Ensure this field has no more than {max} characters."),
         );
     }
+    fits
 }
 
 /// A provided datetime read in the event's zone, or the current value.
@@ -319,10 +346,22 @@ fn exdates(
     texts: &[String],
     zone: &TimeZone,
     all_day: bool,
+    max: usize,
 ) -> Option<Vec<Timestamp>> {
     let mut problems = Vec::new();
-    let mut parsed = Vec::with_capacity(texts.len());
-    for text in texts {
+    if texts.len() > max {
+        problems.push(format!(
+            "Ensure this field has no more than {max} elements."
+        ));
+    }
+    let mut parsed = Vec::with_capacity(texts.len().min(max));
+    for text in texts.iter().take(max) {
+        if text.chars().count() > DATETIME_MAX_LENGTH {
+            problems.push(format!(
+                "Ensure each date has no more than {DATETIME_MAX_LENGTH} characters."
+            ));
+            continue;
+        }
         let instant = if all_day {
             recurrence::parse_date(text)
                 .and_then(|date| recurrence::start_of_day(date, zone))
@@ -353,6 +392,7 @@ fn exdates(
 fn parse_rule(errors: &mut FieldErrors, input: RuleInput, zone: &TimeZone) -> Option<Rule> {
     let mut nested = FieldErrors::new();
     let rule = match input {
+        RuleInput::Text(text) if !fits(&mut nested, "rrule", &text, RRULE_MAX_LENGTH) => None,
         RuleInput::Text(text) => match Rule::parse_rrule(&text, zone) {
             Ok(rule) => Some(rule),
             Err(error) => {
@@ -374,12 +414,16 @@ fn rule_from_fields(
     input: RuleFieldsInput,
     zone: &TimeZone,
 ) -> Option<Rule> {
-    let frequency = match input.frequency.parse::<Frequency>() {
-        Ok(frequency) => Some(frequency),
-        Err(error) => {
-            errors.add("frequency", error.to_string());
-            None
+    let frequency = if fits(errors, "frequency", &input.frequency, CHOICE_MAX_LENGTH) {
+        match input.frequency.parse::<Frequency>() {
+            Ok(frequency) => Some(frequency),
+            Err(error) => {
+                errors.add("frequency", error.to_string());
+                None
+            }
         }
+    } else {
+        None
     };
     let interval = positive(
         errors,
@@ -403,6 +447,9 @@ fn rule_from_fields(
             });
     let mut by_weekday = Vec::with_capacity(input.by_weekday.len());
     for text in &input.by_weekday {
+        if !fits(errors, "by_weekday", text, CHOICE_MAX_LENGTH) {
+            continue;
+        }
         match text.parse::<WeekdayNum>() {
             Ok(day) => by_weekday.push(day),
             Err(error) => errors.add("by_weekday", error.to_string()),
@@ -423,6 +470,7 @@ fn rule_from_fields(
     );
     let week_start = match input.week_start.as_deref() {
         None => Some(recurrence::Weekday::Monday),
+        Some(text) if !fits(errors, "week_start", text, CHOICE_MAX_LENGTH) => None,
         Some(text) => match text.parse::<WeekdayNum>() {
             Ok(WeekdayNum {
                 ordinal: None,

@@ -67,13 +67,8 @@ pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
 
 /// Compares a sent token with the expected one in constant time.
 pub fn tokens_match(sent: &str, expected: &str) -> bool {
-    !expected.is_empty()
-        && sent.len() == expected.len()
-        && sent
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0, |difference, (a, b)| difference | (a ^ b))
-            == 0
+    use subtle::ConstantTimeEq;
+    !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 #[cfg(test)]

@@ -29,10 +29,7 @@ fn find(path: &str) -> Option<EmbeddedFile> {
 }
 
 fn version(file: &EmbeddedFile) -> String {
-    file.metadata.sha256_hash()[..6]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(&file.metadata.sha256_hash()[..6])
 }
 
 /// The URL of a static file, versioned by its content (`/static/app.css?v=1a2b3c…`).

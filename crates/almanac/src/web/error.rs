@@ -32,16 +32,6 @@ impl PageError {
     }
 }
 
-/// A form body that cannot be read (wrong content type, malformed encoding).
-impl From<axum::extract::rejection::FormRejection> for PageError {
-    fn from(rejection: axum::extract::rejection::FormRejection) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return PageError::PayloadTooLarge;
-        }
-        PageError::BadRequest(rejection.body_text())
-    }
-}
-
 impl From<StorageError> for PageError {
     fn from(error: StorageError) -> Self {
         match error {

@@ -3,6 +3,7 @@
 
 mod assets;
 mod error;
+mod form;
 mod pages;
 mod templates;
 mod visitor;

@@ -101,6 +101,25 @@ on_both_backends! {
         assert!(response.body["timezone"].is_array(), "{}", response.body);
     }
 
+    async fn a_zone_is_stored_as_the_zone_database_names_it_and_host_settings_are_not_zones(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        for (sent, stored) in [("EUROPE/BERLIN", "Europe/Berlin"), ("utc", "UTC")] {
+            let mut body = weekly_standup();
+            body["timezone"] = json!(sent);
+            let created = app.call(Method::POST, "/api/v1/events/", Some(&body), &access).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{sent}: {}", created.body);
+            assert_eq!(created.body["timezone"], stored, "{sent}");
+        }
+        for host_setting in ["localtime", "posixrules", "Factory"] {
+            let mut body = weekly_standup();
+            body["timezone"] = json!(host_setting);
+            let refused = app.call(Method::POST, "/api/v1/events/", Some(&body), &access).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{host_setting}");
+            assert_eq!(refused.body["timezone"], json!([format!("\"{host_setting}\" is not a known IANA time zone.")]));
+        }
+    }
+
     async fn a_time_without_offset_is_read_in_the_events_zone(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;

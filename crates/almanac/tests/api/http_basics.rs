@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::TestApp;
@@ -101,6 +101,30 @@ on_both_backends! {
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
         assert_eq!(refused.body["title"], json!(["Ensure this field has no more than 255 characters."]));
         assert_eq!(refused.body["description"], json!(["Ensure this field has no more than 16384 characters."]));
+    }
+
+    async fn a_refusal_never_quotes_back_more_than_a_short_fields_limit(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let huge = "Z".repeat(100_000);
+        let event = |extra: Value| {
+            let mut body = json!({"title": "Standup", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T10:00:00Z"});
+            body.as_object_mut().expect("object").extend(extra.as_object().expect("object").clone());
+            body
+        };
+        for (sent, field) in [
+            (json!({"timezone": huge}), "timezone"),
+            (json!({"recurrence": {"frequency": huge}}), "recurrence"),
+            (json!({"recurrence": {"frequency": "weekly", "by_weekday": [huge]}}), "recurrence"),
+            (json!({"recurrence": {"frequency": "weekly", "week_start": huge}}), "recurrence"),
+            (json!({"recurrence": {"frequency": "daily", "exdates": [huge]}}), "recurrence"),
+            (json!({"recurrence": {"rrule": format!("FREQ=DAILY;BYDAY={huge}")}}), "recurrence"),
+        ] {
+            let refused = app.call(Method::POST, "/api/v1/events/", Some(&event(sent)), &access).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{field}");
+            assert!(refused.body[field].is_array() || refused.body[field].is_object(), "{field}: {}", refused.body);
+            assert!(refused.body.to_string().len() < 1_000, "{field}: the answer quotes {} bytes back", refused.body.to_string().len());
+        }
     }
 
     async fn null_is_refused_where_a_field_cannot_be_empty_of_a_value(backend) {

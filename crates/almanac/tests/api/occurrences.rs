@@ -104,6 +104,19 @@ on_both_backends! {
         assert_eq!(reversed.body, json!({"end_date": ["Must be after start_date."]}));
     }
 
+    async fn range_bounds_outside_years_1_to_9999_say_so_and_the_last_day_reaches_the_end(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let outside = app.get("/api/v1/event-occurrences/?start_date=-262143-01-01&end_date=9999-12-31T23:00:00-05:00", Some(&access)).await;
+        assert_eq!(outside.status, StatusCode::BAD_REQUEST);
+        assert_eq!(outside.body, json!({"start_date": ["Years must be between 1 and 9999."], "end_date": ["Years must be between 1 and 9999."]}));
+        app.create_event(&access, &json!({"title": "Far", "start_date": "9999-06-01T09:00:00Z", "end_date": "9999-06-01T10:00:00Z"})).await;
+        app.run_pending_jobs().await;
+        let to_the_end = app.get("/api/v1/event-occurrences/?start_date=9999-01-01&end_date=9999-12-31", Some(&access)).await;
+        assert_eq!(to_the_end.status, StatusCode::OK, "{}", to_the_end.body);
+        assert_eq!(each(&to_the_end.body, "title"), ["Far"]);
+    }
+
     async fn running_the_job_twice_leaves_the_same_rows(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;

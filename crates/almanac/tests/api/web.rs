@@ -64,6 +64,11 @@ impl Browser {
             .map(|(name, value)| format!("{name}={}", encode(value)))
             .collect::<Vec<_>>()
             .join("&");
+        self.post_encoded_form(app, path, body).await
+    }
+
+    /// A form body sent exactly as written, percent-escapes and all.
+    async fn post_encoded_form(&mut self, app: &TestApp, path: &str, body: String) -> TestResponse {
         let request = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -239,6 +244,19 @@ on_both_backends! {
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER);
         assert_eq!(browser.get(&app, "/api/v1/users/me/").await.body["email"], "ada@example.com");
+    }
+
+    async fn a_form_whose_text_is_not_utf8_creates_nothing(backend) {
+        let app = TestApp::spawn(backend).await;
+        let mut browser = Browser::default();
+        let form = browser.get(&app, "/register/").await;
+        let token = hidden_value(&form, "csrf_token");
+        let body = format!("email=%FF%FE%40example.com&password={}&csrf_token={token}", encode(PASSWORD));
+        let refused = browser.post_encoded_form(&app, "/register/", body).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(html(&refused).contains("not valid UTF-8"), "{}", html(&refused));
+        let login = app.login("\u{FFFD}\u{FFFD}@example.com", PASSWORD).await;
+        assert_eq!(login.status, StatusCode::UNAUTHORIZED, "no account was made of replacement characters");
     }
 
     async fn signing_out_ends_the_session_on_the_server(backend) {

@@ -3,7 +3,7 @@
 use jiff::civil::DateTime;
 
 use super::*;
-use crate::{Frequency, RuleParts, time_zone};
+use crate::{Frequency, RuleParts, canonical_time_zone, time_zone};
 
 const NEW_YORK: &str = "America/New_York";
 const BERLIN: &str = "Europe/Berlin";
@@ -1784,6 +1784,38 @@ fn time_zones_are_looked_up_by_iana_name() {
         error.to_string(),
         "\"Mars/Base\" is not a known IANA time zone."
     );
+}
+
+#[test]
+fn a_zone_a_client_sends_is_read_in_any_case_and_named_as_the_database_does() {
+    for (sent, canonical) in [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("EUROPE/BERLIN", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("utc", "UTC"),
+        ("US/Eastern", "US/Eastern"),
+    ] {
+        let (name, zone) = canonical_time_zone(sent).expect("known zone");
+        assert_eq!(name, canonical, "{sent}");
+        assert_eq!(zone.iana_name(), Some(canonical), "{sent}");
+    }
+}
+
+#[test]
+fn names_for_a_hosts_own_zone_setting_are_not_zones_a_client_can_send() {
+    for sent in [
+        "localtime",
+        "posixrules",
+        "Factory",
+        "LOCALTIME",
+        "/etc/localtime",
+    ] {
+        assert_eq!(
+            canonical_time_zone(sent).map(|(name, _)| name),
+            Err(RecurrenceError::UnknownTimeZone(sent.into())),
+            "{sent}"
+        );
+    }
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! `/admin/`: accounts, every event and failed background jobs, for staff only. Anyone else gets
 //! a 404, so the page's existence is not advertised.
 
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -14,6 +14,7 @@ use crate::storage::events::{Page, list_all_events};
 use crate::storage::generation_failures::list_failures;
 use crate::storage::users::{AccountFlag, list_users, set_user_flag};
 use crate::web::error::PageError;
+use crate::web::form::WebForm;
 use crate::web::templates::render;
 use crate::web::visitor::{SignedIn, Viewer};
 
@@ -166,10 +167,9 @@ pub async fn user_action(
     State(state): State<AppState>,
     SignedIn(viewer): SignedIn,
     Path(id): Path<String>,
-    form: Result<Form<UserAction>, FormRejection>,
+    WebForm(form): WebForm<UserAction>,
 ) -> Result<Response, PageError> {
     staff(&viewer)?;
-    let Form(form) = form?;
     if !tokens_match(&form.csrf_token, &viewer.csrf_token) {
         return Err(PageError::Forbidden);
     }

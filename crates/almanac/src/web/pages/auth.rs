@@ -1,8 +1,7 @@
 //! Sign-in, registration and sign-out: plain HTML forms that work without scripts. Signing in
 //! opens a server-side session held in an HttpOnly cookie; signing out ends it on the server.
 
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -17,6 +16,7 @@ use crate::http::session::{
 };
 use crate::validation::FieldErrors;
 use crate::web::error::PageError;
+use crate::web::form::WebForm;
 use crate::web::templates::render;
 use crate::web::visitor::{MaybeSignedIn, SignedIn, safe_next};
 
@@ -105,9 +105,8 @@ pub async fn login(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
     headers: HeaderMap,
-    form: Result<Form<CredentialsForm>, FormRejection>,
+    WebForm(form): WebForm<CredentialsForm>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form?;
     check_form_token(&headers, &form.csrf_token)?;
     let next = safe_next(form.next.as_deref());
     match state
@@ -149,9 +148,8 @@ pub async fn login(
 pub async fn register(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<CredentialsForm>, FormRejection>,
+    WebForm(form): WebForm<CredentialsForm>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form?;
     check_form_token(&headers, &form.csrf_token)?;
     match accounts::register(&state.db, &form.email, &form.password, false).await {
         Ok(user) => {
@@ -175,9 +173,8 @@ pub async fn logout(
     State(state): State<AppState>,
     SignedIn(viewer): SignedIn,
     headers: HeaderMap,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    WebForm(form): WebForm<CsrfForm>,
 ) -> Result<Response, PageError> {
-    let Form(form) = form?;
     if !tokens_match(&form.csrf_token, &viewer.csrf_token) {
         return Err(PageError::Forbidden);
     }
@@ -228,10 +225,7 @@ fn form_token(state: &AppState, headers: &HeaderMap) -> (CookieJar, String) {
     if let Some(token) = session::cookie_value(headers, CSRF_COOKIE) {
         return (CookieJar::new(), token);
     }
-    let token: String = rand::random::<[u8; 16]>()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let token = hex::encode(rand::random::<[u8; 16]>());
     let secure = session::is_https(headers, state.trusted_proxies);
     let jar = CookieJar::new().add(private_cookie(CSRF_COOKIE, token.clone(), None, secure));
     (jar, token)
