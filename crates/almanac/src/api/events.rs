@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +19,7 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{
     CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag, etag_value,
 };
-use crate::http::pagination::{PageQuery, link_headers};
+use crate::http::pagination::{PageQuery, json_page, list_answer};
 use crate::storage::Timestamp;
 use crate::storage::events::Event;
 use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
@@ -465,14 +465,12 @@ async fn list_events(
     CurrentUser(user): CurrentUser,
     Query(query): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
-) -> Result<(HeaderMap, Json<Vec<EventBody>>), ApiError> {
+) -> Result<Response, ApiError> {
     let page = query.page()?;
     let events = crate::storage::events::list_events(&state.db, user.id, page).await?;
-    let headers = link_headers(&uri, page, events.len());
-    Ok((
-        headers,
-        Json(events.into_iter().map(EventBody::from).collect()),
-    ))
+    let listed = json_page(events.into_iter().map(EventBody::from))
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    Ok(list_answer(&uri, page, listed))
 }
 
 /// An event answer with its ETag.

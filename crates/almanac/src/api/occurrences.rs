@@ -17,7 +17,7 @@ use crate::cache::Weigh;
 use crate::events::OccurrenceInput;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, ValidJson, etag, etag_value};
-use crate::http::pagination::{PageQuery, link_headers};
+use crate::http::pagination::{JsonPage, PageQuery, json_page, link_headers};
 use crate::storage::Timestamp;
 use crate::storage::events::Page;
 use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
@@ -219,8 +219,9 @@ async fn list_occurrences(
             Window::serialize(found)
         })
         .await?;
+    let Window(window) = window;
     Ok((
-        link_headers(&uri, page, window.rows),
+        link_headers(&uri, page, window.rows, window.cut_short),
         [(header::CONTENT_TYPE, "application/json")],
         window.json,
     ))
@@ -237,26 +238,19 @@ pub struct WindowKey {
 /// A page of occurrences as sent: the calendar asks for the same month again and again, so the
 /// answer is kept serialized (see `AppState::windows`).
 #[derive(Debug, Clone)]
-pub struct Window {
-    rows: usize,
-    json: Bytes,
-}
+pub struct Window(JsonPage);
 
 impl Window {
     fn serialize(found: Vec<Occurrence>) -> Result<Window, ApiError> {
-        let rows = found.len();
-        let bodies: Vec<OccurrenceBody> = found.into_iter().map(OccurrenceBody::from).collect();
-        let json = serde_json::to_vec(&bodies).map_err(|error| ApiError::Internal(error.into()))?;
-        Ok(Window {
-            rows,
-            json: json.into(),
-        })
+        json_page(found.into_iter().map(OccurrenceBody::from))
+            .map(Window)
+            .map_err(|error| ApiError::Internal(error.into()))
     }
 }
 
 impl Weigh for Window {
     fn weigh(&self) -> u64 {
-        self.json.len() as u64
+        self.0.json.len() as u64
     }
 }
 

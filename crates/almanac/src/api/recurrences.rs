@@ -2,14 +2,15 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::events::{RecurrenceBody, RecurrenceFields, RecurrenceRequest, parse_id};
 use crate::app::AppState;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{CurrentUser, ValidJson};
-use crate::http::pagination::{PageQuery, link_headers};
+use crate::http::pagination::{PageQuery, json_page, list_answer};
 use crate::storage::events as event_storage;
 use crate::validation::FieldErrors;
 
@@ -27,13 +28,12 @@ async fn list_recurrences(
     CurrentUser(user): CurrentUser,
     Query(query): Query<PageQuery>,
     OriginalUri(uri): OriginalUri,
-) -> Result<(HeaderMap, Json<Vec<RecurrenceBody>>), ApiError> {
+) -> Result<Response, ApiError> {
     let page = query.page()?;
     let series = event_storage::list_recurring_events(&state.db, user.id, page).await?;
-    Ok((
-        link_headers(&uri, page, series.len()),
-        Json(series.iter().filter_map(RecurrenceBody::of).collect()),
-    ))
+    let listed = json_page(series.iter().filter_map(RecurrenceBody::of))
+        .map_err(|error| ApiError::Internal(error.into()))?;
+    Ok(list_answer(&uri, page, listed))
 }
 
 /// Retrieve a rule.

@@ -1,8 +1,10 @@
 //! `?limit=&offset=` pagination for list endpoints. Lists stay plain JSON arrays, as in the seed;
 //! when a page is full, an RFC 8288 `Link: <…>; rel="next"` header points at the next one.
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::storage::events::Page;
@@ -70,16 +72,75 @@ fn parse(
     default
 }
 
-/// Headers for a list response: a `Link` to the next page when this one came back full.
-pub fn link_headers(uri: &Uri, page: Page, returned: usize) -> HeaderMap {
+/// The most JSON one list answer carries. A page of 5,000 events whose descriptions are at their
+/// longest would otherwise weigh hundreds of megabytes; a page cut short at this size links to
+/// the rest like a full one.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A page of a list as sent: a JSON array within [`MAX_PAGE_BYTES`].
+#[derive(Debug, Clone)]
+pub struct JsonPage {
+    pub json: Bytes,
+    /// How many items it holds.
+    pub rows: usize,
+    /// Whether items were left out to stay within [`MAX_PAGE_BYTES`].
+    pub cut_short: bool,
+}
+
+/// Writes items into a JSON array until the next one would pass [`MAX_PAGE_BYTES`]; the first
+/// item is always written, however large, so that every page makes progress.
+pub fn json_page<T: Serialize>(items: impl IntoIterator<Item = T>) -> serde_json::Result<JsonPage> {
+    let mut json = vec![b'['];
+    let mut rows = 0;
+    let mut cut_short = false;
+    for item in items {
+        let before = json.len();
+        if rows > 0 {
+            json.push(b',');
+        }
+        serde_json::to_writer(&mut json, &item)?;
+        if rows > 0 && json.len() + 1 > MAX_PAGE_BYTES {
+            json.truncate(before);
+            cut_short = true;
+            break;
+        }
+        rows += 1;
+    }
+    json.push(b']');
+    Ok(JsonPage {
+        json: json.into(),
+        rows,
+        cut_short,
+    })
+}
+
+/// A list answer: the page as JSON, with its `Link` to the next page.
+pub fn list_answer(uri: &Uri, page: Page, listed: JsonPage) -> Response {
+    let headers = link_headers(uri, page, listed.rows, listed.cut_short);
+    (
+        headers,
+        [(header::CONTENT_TYPE, "application/json")],
+        listed.json,
+    )
+        .into_response()
+}
+
+/// Headers for a list response: a `Link` to the next page when this one came back full, or was
+/// cut short by size; the next page starts after the last item sent.
+pub fn link_headers(uri: &Uri, page: Page, returned: usize, cut_short: bool) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    if i64::try_from(returned).unwrap_or(i64::MAX) < page.limit {
+    let returned = i64::try_from(returned).unwrap_or(i64::MAX);
+    if returned < page.limit && !cut_short {
         return headers;
     }
     let kept = uri.query().unwrap_or_default().split('&').filter(|pair| {
         !pair.is_empty() && !pair.starts_with("limit=") && !pair.starts_with("offset=")
     });
-    let next = format!("limit={}&offset={}", page.limit, page.offset + page.limit);
+    let next = format!(
+        "limit={}&offset={}",
+        page.limit,
+        page.offset.saturating_add(returned)
+    );
     let query: Vec<&str> = kept.chain(std::iter::once(next.as_str())).collect();
     if let Ok(value) = HeaderValue::from_str(&format!(
         "<{}?{}>; rel=\"next\"",
@@ -107,6 +168,7 @@ mod tests {
                 offset: 0,
             },
             2,
+            false,
         );
         assert_eq!(
             headers[header::LINK],
@@ -124,9 +186,48 @@ mod tests {
                     limit: 10,
                     offset: 0
                 },
-                3
+                3,
+                false
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_page_cut_short_by_size_links_to_the_item_after_its_last() {
+        let uri: Uri = "/api/v1/events/?limit=100&offset=10".parse().expect("uri");
+        let page = Page {
+            limit: 100,
+            offset: 10,
+        };
+        let headers = link_headers(&uri, page, 3, true);
+        assert_eq!(
+            headers[header::LINK],
+            "</api/v1/events/?limit=100&offset=13>; rel=\"next\""
+        );
+    }
+
+    #[test]
+    fn a_json_page_stops_before_the_item_that_would_pass_the_size_limit() {
+        let item = "x".repeat(MAX_PAGE_BYTES / 3);
+        let page = json_page(std::iter::repeat_n(&item, 5)).expect("serializes");
+        assert_eq!((page.rows, page.cut_short), (2, true));
+        assert!(page.json.len() <= MAX_PAGE_BYTES);
+        let items: Vec<String> = serde_json::from_slice(&page.json).expect("a JSON array");
+        assert_eq!(items.len(), 2);
+
+        let huge = "x".repeat(MAX_PAGE_BYTES * 2);
+        let first = json_page([&huge, &huge]).expect("serializes");
+        assert_eq!(
+            (first.rows, first.cut_short),
+            (1, true),
+            "the first item always goes"
+        );
+
+        let all = json_page(["a", "b"]).expect("serializes");
+        assert_eq!(
+            (&all.json[..], all.rows, all.cut_short),
+            (&b"[\"a\",\"b\"]"[..], 2, false)
         );
     }
 

@@ -120,6 +120,36 @@ on_both_backends! {
         }
     }
 
+    async fn a_list_stays_within_four_mebibytes_and_its_links_reach_every_event_once(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        // 70 events of 64 KiB each (four-byte characters at the longest description): 4.4 MiB.
+        let description = "𝄞".repeat(16_384);
+        for day in 0..70 {
+            let start = format!("2026-06-01T{:02}:{:02}:00Z", day / 60, day % 60);
+            let body = json!({"title": format!("Talk {day}"), "description": description, "start_date": start, "end_date": start, "recurrence": {"frequency": "daily", "count": 1}});
+            let created = app.call(Method::POST, "/api/v1/events/", Some(&body), &access).await;
+            assert_eq!(created.status, StatusCode::CREATED);
+        }
+        app.run_pending_jobs().await;
+        for list in ["/api/v1/events/", "/api/v1/recurrences/", "/api/v1/event-occurrences/"] {
+            let mut seen = Vec::new();
+            let mut next = Some(list.to_owned());
+            while let Some(path) = next.take() {
+                let page = app.get(&path, Some(&access)).await;
+                assert_eq!(page.status, StatusCode::OK, "{path}");
+                let size = serde_json::to_vec(&page.body).expect("json").len();
+                assert!(size <= 4 * 1024 * 1024, "{path}: {size} bytes");
+                seen.extend(page.body.as_array().expect("a JSON array").iter().map(|item| item["id"].clone()));
+                next = page.header("link").map(|link| link.trim_start_matches('<').split('>').next().expect("a link").to_owned());
+            }
+            assert_eq!(seen.len(), 70, "{list}: every item, once");
+            seen.sort_by_key(Value::to_string);
+            seen.dedup();
+            assert_eq!(seen.len(), 70, "{list}: no item twice");
+        }
+    }
+
     async fn a_time_without_offset_is_read_in_the_events_zone(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
