@@ -5,11 +5,11 @@ use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::schema;
 use super::time::{When, serialize_instant};
 use crate::app::AppState;
 use crate::events::{
@@ -17,7 +17,7 @@ use crate::events::{
 };
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{
-    CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag, etag_value,
+    CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag, etag_value, integer,
 };
 use crate::http::pagination::{PageQuery, json_page, list_answer};
 use crate::storage::Timestamp;
@@ -59,25 +59,15 @@ pub enum WeekdayName {
 /// `2TU` (the second Tuesday), `-1FR` (the last Friday).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(
-    pattern = "^[+-]?([1-9]|[1-4][0-9]|5[0-3])?(MO|TU|WE|TH|FR|SA|SU)$",
+    pattern = "^([+-]?([1-9]|[1-4][0-9]|5[0-3]))?(MO|TU|WE|TH|FR|SA|SU)$",
     example = "2TU"
 )]
 pub struct WeekdaySpec(String);
-
-/// A day of the month: 1 to 31, or counted from the end, -1 (the last day) to -31. Not 0.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(minimum = -31, maximum = 31, example = -1)]
-pub struct MonthDay(i8);
 
 /// A month, 1 (January) to 12.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(minimum = 1, maximum = 12, example = 3)]
 pub struct MonthNumber(i8);
-
-/// A position in each period's set of occurrences: 1 to 366, or from the end, -1 to -366. Not 0.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(minimum = -366, maximum = 366, example = -1)]
-pub struct SetPosition(i16);
 
 /// A date-time (RFC 3339), or a date (`YYYY-MM-DD`) for an all-day event.
 #[derive(Debug)]
@@ -125,11 +115,11 @@ pub struct RecurrenceBody {
     pub count: Option<u32>,
     #[schema(value_type = Vec<WeekdaySpec>)]
     pub by_weekday: Vec<String>,
-    #[schema(value_type = Vec<MonthDay>)]
+    #[schema(value_type = Vec<schema::MonthDay>)]
     pub by_month_day: Vec<i8>,
     #[schema(value_type = Vec<MonthNumber>)]
     pub by_month: Vec<i8>,
-    #[schema(value_type = Vec<SetPosition>)]
+    #[schema(value_type = Vec<schema::SetPosition>)]
     pub by_set_position: Vec<i16>,
     /// The first day of the week, for weekly rules with an interval over 1.
     #[schema(value_type = WeekdayName)]
@@ -266,11 +256,13 @@ const RULE_FIELDS: [&str; 9] = [
 ];
 
 /// A recurrence rule as clients write it: either `rrule`, or `frequency` and the other rule
-/// fields (not both); `exdates` with either. Absent, `count` and `end_date` mean no end.
+/// fields (sending `rrule` with any of them, even as `null`, is a 400); `exdates` with either.
+/// Absent, `count` and `end_date` mean no end.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct RecurrenceRequest {
-    #[schema(value_type = Option<FrequencyName>)]
+    /// Required unless `rrule` is sent.
+    #[schema(value_type = Option<FrequencyName>, nullable = false)]
     frequency: Option<String>,
     /// Every N days, weeks, months or years (default 1).
     #[schema(minimum = 1, maximum = 2147483647)]
@@ -283,28 +275,36 @@ pub struct RecurrenceRequest {
     #[schema(minimum = 1, maximum = 2147483647)]
     count: Option<i64>,
     /// On these weekdays; ordinals (`2TU`, `-1FR`) only for monthly and yearly rules.
-    #[schema(value_type = Option<Vec<WeekdaySpec>>)]
+    #[schema(schema_with = weekday_specs)]
     by_weekday: Option<Vec<String>>,
     /// On these days of the month (not for weekly rules).
-    #[schema(value_type = Option<Vec<MonthDay>>)]
+    #[schema(value_type = Option<Vec<schema::MonthDay>>)]
     by_month_day: Option<Vec<i64>>,
     /// In these months.
     #[schema(value_type = Option<Vec<MonthNumber>>)]
     by_month: Option<Vec<i64>>,
     /// Only these positions of each period's occurrences (needs another `by_` field).
-    #[schema(value_type = Option<Vec<SetPosition>>)]
+    #[schema(value_type = Option<Vec<schema::SetPosition>>)]
     by_set_position: Option<Vec<i64>>,
     /// The first day of the week (default `MO`).
     #[schema(value_type = Option<WeekdayName>)]
     week_start: Option<String>,
     /// The rule as RFC 5545 RRULE text, instead of the fields above. BYWEEKNO, BYYEARDAY,
     /// BYHOUR, BYMINUTE, BYSECOND and frequencies finer than DAILY are refused.
-    #[schema(example = "FREQ=MONTHLY;BYDAY=-1FR")]
+    #[schema(schema_with = schema::rrule)]
     rrule: Option<String>,
     /// Original starts of occurrences to leave out: RFC 3339 instants (a local time is read in
     /// the event's zone), or dates for an all-day event. Absent: the current ones are kept.
-    #[schema(value_type = Option<Vec<DateOrDateTime>>)]
+    #[schema(schema_with = exdates)]
     exdates: Option<Vec<String>>,
+}
+
+fn weekday_specs() -> utoipa::openapi::Array {
+    utoipa::openapi::Array::new(schema::weekday_spec())
+}
+
+fn exdates() -> utoipa::openapi::Array {
+    utoipa::openapi::Array::new(schema::bounded_date_or_date_time())
 }
 
 /// A recurrence request as read from a body.
@@ -335,7 +335,7 @@ impl FromFields for RecurrenceFields {
 fn read_rule_fields(fields: &mut Fields<'_>) -> RuleFieldsInput {
     let integers = |fields: &mut Fields<'_>, name: &str| {
         fields
-            .optional_list(name, "an integer", Value::as_i64)
+            .optional_list(name, "an integer", integer)
             .unwrap_or_default()
     };
     RuleFieldsInput {
@@ -365,18 +365,19 @@ fn read_rule_fields(fields: &mut Fields<'_>) -> RuleFieldsInput {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct EventRequest {
-    #[schema(max_length = 255)]
+    #[schema(schema_with = schema::title)]
     pub title: String,
-    #[schema(max_length = 16384)]
+    #[schema(schema_with = schema::description)]
     pub description: Option<String>,
     #[schema(value_type = DateOrDateTime)]
     pub start_date: String,
     #[schema(value_type = DateOrDateTime)]
     pub end_date: String,
     /// Whole days (default `false`). Changing it needs `start_date` and `end_date` too.
+    #[schema(nullable = false)]
     pub all_day: Option<bool>,
     /// IANA time zone (default `UTC`).
-    #[schema(example = "Europe/Berlin")]
+    #[schema(value_type = Option<schema::TimeZoneName>, nullable = false)]
     pub timezone: Option<String>,
     /// `null` for a one-off event.
     pub recurrence: Option<RecurrenceRequest>,
@@ -386,17 +387,18 @@ pub struct EventRequest {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct EventPatch {
-    #[schema(max_length = 255)]
+    #[schema(schema_with = schema::title)]
     pub title: Option<String>,
-    #[schema(max_length = 16384)]
+    #[schema(schema_with = schema::description)]
     pub description: Option<String>,
-    #[schema(value_type = Option<DateOrDateTime>)]
+    #[schema(value_type = Option<DateOrDateTime>, nullable = false)]
     pub start_date: Option<String>,
-    #[schema(value_type = Option<DateOrDateTime>)]
+    #[schema(value_type = Option<DateOrDateTime>, nullable = false)]
     pub end_date: Option<String>,
     /// Changing it needs `start_date` and `end_date` too.
+    #[schema(nullable = false)]
     pub all_day: Option<bool>,
-    #[schema(example = "Europe/Berlin")]
+    #[schema(value_type = Option<schema::TimeZoneName>, nullable = false)]
     pub timezone: Option<String>,
     /// `null` makes the event a one-off.
     pub recurrence: Option<RecurrenceRequest>,
@@ -594,15 +596,17 @@ pub struct SplitRequest {
     /// The original start of the first occurrence to change (a date for an all-day event).
     #[schema(value_type = DateOrDateTime)]
     original_start: String,
-    #[schema(max_length = 255)]
+    #[schema(schema_with = schema::title)]
     title: Option<String>,
-    #[schema(max_length = 16384)]
+    #[schema(schema_with = schema::description)]
     description: Option<String>,
-    #[schema(value_type = Option<DateOrDateTime>)]
+    #[schema(value_type = Option<DateOrDateTime>, nullable = false)]
     start_date: Option<String>,
-    #[schema(value_type = Option<DateOrDateTime>)]
+    #[schema(value_type = Option<DateOrDateTime>, nullable = false)]
     end_date: Option<String>,
+    #[schema(nullable = false)]
     all_day: Option<bool>,
+    #[schema(value_type = Option<schema::TimeZoneName>, nullable = false)]
     timezone: Option<String>,
     recurrence: Option<RecurrenceRequest>,
 }

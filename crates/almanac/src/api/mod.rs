@@ -5,6 +5,7 @@ mod events;
 mod health;
 pub(crate) mod occurrences;
 mod recurrences;
+mod schema;
 mod time;
 mod users;
 

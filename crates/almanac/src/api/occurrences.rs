@@ -108,14 +108,16 @@ impl From<Occurrence> for OccurrenceBody {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RangeQuery {
     /// Occurrences that end after this moment.
-    #[param(example = "2026-03-01T00:00:00Z")]
+    #[param(value_type = Option<DateOrDateTime>, nullable = false, example = "2026-03-01T00:00:00Z")]
     pub start_date: Option<String>,
     /// Occurrences that start before this moment.
-    #[param(example = "2026-04-01T00:00:00Z")]
+    #[param(value_type = Option<DateOrDateTime>, nullable = false, example = "2026-04-01T00:00:00Z")]
     pub end_date: Option<String>,
     /// Only this event's occurrences.
+    #[param(value_type = Option<Uuid>, nullable = false)]
     pub event: Option<String>,
     /// List cancelled occurrences too (`status: "cancelled"`). Default `false`.
+    #[param(value_type = Option<bool>, nullable = false)]
     pub include_cancelled: Option<String>,
 }
 
@@ -287,9 +289,9 @@ async fn get_occurrence(
 #[derive(Debug, ToSchema)]
 #[allow(dead_code, reason = "documents the request body in the OpenAPI schema")]
 pub struct OccurrencePatchRequest {
-    #[schema(max_length = 255)]
+    #[schema(schema_with = super::schema::title_or_null)]
     title: Option<String>,
-    #[schema(max_length = 16384)]
+    #[schema(schema_with = super::schema::description_or_null)]
     description: Option<String>,
     /// A new start; sent alone, the occurrence keeps its length.
     #[schema(value_type = Option<DateOrDateTime>)]

@@ -22,7 +22,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// List the rules of the user's recurring events.
 #[utoipa::path(get, path = "/recurrences/", tag = "recurrences", security(("bearer" = [])), params(PageQuery),
-    responses((status = 200, body = [RecurrenceBody]), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The rules; `Link: <…>; rel=\"next\"` when there are more", body = [RecurrenceBody]),
+        (status = 400, description = "Bad limit or offset", body = FieldErrors),
+        (status = 401, body = ErrorBody)))]
 async fn list_recurrences(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -28,9 +28,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(Debug, ToSchema)]
 pub struct Credentials {
-    #[schema(example = "ada@example.com")]
+    #[schema(schema_with = super::schema::email)]
     pub email: String,
-    #[schema(example = "correct horse battery", format = Password)]
+    #[schema(schema_with = super::schema::password)]
     pub password: String,
 }
 
@@ -46,6 +46,7 @@ impl FromFields for Credentials {
 #[derive(Debug, ToSchema)]
 pub struct RefreshRequest {
     /// A refresh token from login or from a previous refresh.
+    #[schema(schema_with = super::schema::non_blank)]
     pub refresh: String,
 }
 

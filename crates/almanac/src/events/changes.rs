@@ -100,6 +100,17 @@ async fn update_locked(
 ) -> Result<Updated, EventError> {
     let mut fields = input::resolve(Some(&current), input, limits).map_err(EventError::Invalid)?;
     let schedule_changed = schedule_changed(&current, &fields);
+    // A change to nothing keeps the version, so that it fails no other client's `If-Match`.
+    if !schedule_changed
+        && fields.title == current.title
+        && fields.description == current.description
+    {
+        return Ok(Updated {
+            event: current,
+            schedule_changed,
+            dropped_exceptions: 0,
+        });
+    }
     let mut dropped_exceptions = 0;
     if schedule_changed {
         let kept = exceptions::list_exceptions_in(tx, current.id).await?;
@@ -260,6 +271,10 @@ pub(super) async fn set_cancelled(
     let mut event = locked(&mut tx, owner_id, found.event_id, precondition).await?;
     let instance = instance_at(&event, found.original_start)?;
     let Some(recurrence) = event.recurrence.as_mut() else {
+        // Nothing of a one-off event is ever cancelled, so there is nothing to restore.
+        if !cancelled {
+            return Ok(found.clone());
+        }
         return Err(EventError::NotRecurring(
             "This event does not repeat: delete the event instead.",
         ));

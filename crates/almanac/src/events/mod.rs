@@ -28,7 +28,10 @@ pub use generation::{
     Generation, GenerationError, extend_series, generate_occurrences, series_behind_horizon,
 };
 pub use identity::occurrence_id;
-pub use input::{EventInput, RecurrenceInput, RuleFieldsInput, RuleInput, TITLE_MAX_LENGTH};
+pub use input::{
+    CHOICE_MAX_LENGTH, DATETIME_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, EventInput, RRULE_MAX_LENGTH,
+    RecurrenceInput, RuleFieldsInput, RuleInput, TITLE_MAX_LENGTH,
+};
 pub use series::{describe_rule, series_of};
 
 pub const DEFAULT_TIMEZONE: &str = "UTC";

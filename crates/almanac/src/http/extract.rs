@@ -196,9 +196,9 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Whether `name` is present and not `null`.
+    /// Whether `name` is in the object, `null` included.
     pub fn has(&self, name: &str) -> bool {
-        self.object.get(name).is_some_and(|value| !value.is_null())
+        self.object.contains_key(name)
     }
 
     /// A boolean that may be absent: `true`/`false`, or those words as strings.
@@ -240,16 +240,15 @@ impl<'a> Fields<'a> {
         read
     }
 
-    /// An integer that may be absent or `null`; integral numbers and numeric strings are accepted,
-    /// as DRF's `IntegerField` does.
+    /// An integer that may be absent or `null`; integral numbers (`2`, `2.0`) and numeric strings
+    /// are accepted, as DRF's `IntegerField` does.
     pub fn optional_integer(&mut self, name: &str) -> Option<i64> {
         match self.object.get(name) {
             None | Some(Value::Null) => None,
-            Some(Value::Number(number)) if number.as_i64().is_some() => number.as_i64(),
-            Some(Value::String(text)) if text.trim().parse::<i64>().is_ok() => {
-                text.trim().parse().ok()
-            }
-            Some(_) => self.error(name, "A valid integer is required."),
+            Some(value) => match integer(value) {
+                Some(number) => Some(number),
+                None => self.error(name, "A valid integer is required."),
+            },
         }
     }
 
@@ -290,6 +289,21 @@ impl<'a> Fields<'a> {
     /// The collected errors, if any.
     pub fn finish(self) -> Result<(), ApiError> {
         self.errors.into_result().map_err(ApiError::Validation)
+    }
+}
+
+/// An integral JSON number — `2`, or `2.0`, which JSON Schema's `integer` includes — or a numeric
+/// string.
+pub fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(number) => number.as_i64().or_else(|| {
+            let float = number.as_f64()?;
+            // `i64::MAX as f64` rounds up to 2^63, itself out of range: the bound is exclusive.
+            (float.fract() == 0.0 && float >= i64::MIN as f64 && float < i64::MAX as f64)
+                .then_some(float as i64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
     }
 }
 

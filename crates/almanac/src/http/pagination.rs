@@ -19,8 +19,10 @@ pub const MAX_LIMIT: i64 = 5000;
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
     /// Page size: 1000 by default, at most 5000.
+    #[param(value_type = Option<i64>, nullable = false, minimum = 1, maximum = 5000)]
     pub limit: Option<String>,
     /// Rows to skip (default 0).
+    #[param(value_type = Option<i64>, nullable = false, minimum = 0)]
     pub offset: Option<String>,
 }
 

@@ -169,6 +169,10 @@ on_both_backends! {
         let refused = app.call(Method::DELETE, &occurrence_path(&its[0]), None, &access).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
         assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("does not repeat")), "{}", refused.body);
+        let restore = format!("{}restore/", occurrence_path(&its[0]));
+        let restored = app.call(Method::POST, &restore, None, &access).await;
+        assert_eq!(restored.status, StatusCode::OK, "nothing of a one-off is cancelled, so restoring it changes nothing: {}", restored.body);
+        assert_eq!(restored.body["status"], "confirmed");
         let bad_time = app.call(Method::PATCH, &occurrence_path(&occurrences[1]), Some(&json!({"start": "soon"})), &access).await;
         assert_eq!(bad_time.status, StatusCode::BAD_REQUEST);
         assert!(bad_time.body["start"].is_array(), "{}", bad_time.body);
@@ -243,6 +247,20 @@ on_both_backends! {
             Some(&json!({"original_start": "2026-03-03T09:00"})), &access).await;
         assert_eq!(nowhere.status, StatusCode::BAD_REQUEST);
         assert!(nowhere.body["original_start"].is_array(), "{}", nowhere.body);
+    }
+
+    async fn a_change_to_nothing_keeps_the_version_other_clients_hold(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, event, _) = series(&app, &mondays(Some(3))).await;
+        let read = app.get(&event_path(&event), Some(&access)).await;
+        let etag = read.header("etag").expect("an ETag").to_owned();
+        for body in [json!({}), json!({"title": "Standup", "timezone": "Europe/Berlin"})] {
+            let unchanged = app.call(Method::PATCH, &event_path(&event), Some(&body), &access).await;
+            assert_eq!(unchanged.status, StatusCode::OK, "{}", unchanged.body);
+            assert_eq!(unchanged.header("etag"), Some(etag.as_str()), "{body}");
+        }
+        let others = app.call_if_match(Method::PATCH, &event_path(&event), Some(&json!({"title": "Retro"})), &access, &etag).await;
+        assert_eq!(others.status, StatusCode::OK, "another client's If-Match still holds: {}", others.body);
     }
 
     async fn a_stale_if_match_is_refused_with_412(backend) {

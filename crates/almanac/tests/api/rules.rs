@@ -240,6 +240,7 @@ on_both_backends! {
             (json!({"frequency": "daily", "count": 2, "exdates": ["2026-03-02T09:00", "2026-03-03T09:00"]}), "exdates"),
             (json!({"frequency": "daily", "exdates": ["soon"]}), "exdates"),
             (json!({"frequency": "daily", "rrule": "FREQ=DAILY"}), "non_field_errors"),
+            (json!({"frequency": null, "rrule": "FREQ=DAILY"}), "non_field_errors"),
             (json!({"rrule": "FREQ=WEEKLY;BYWEEKNO=20"}), "rrule"),
             (json!({"rrule": "FREQ=HOURLY"}), "rrule"),
             (json!({"rrule": "FREQ=DAILY;FOO=1"}), "rrule"),
@@ -251,6 +252,16 @@ on_both_backends! {
         }
         let unsupported = refused(&app, &access, &berlin("2026-03-02", json!({"rrule": "FREQ=WEEKLY;BYWEEKNO=20"}))).await;
         assert!(unsupported["recurrence"]["rrule"][0].as_str().expect("message").contains("BYWEEKNO"), "{unsupported}");
+    }
+
+    async fn whole_numbers_written_with_a_decimal_point_are_integers(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let rule = json!({"frequency": "monthly", "interval": 1.0, "count": 2.0, "by_month_day": [2.0], "by_month": [3.0, 4.0], "by_set_position": [1.0]});
+        let event = app.create_event(&access, &berlin("2026-03-02", rule)).await;
+        assert_eq!(event["recurrence"]["rrule"], "FREQ=MONTHLY;BYMONTH=3,4;BYMONTHDAY=2;BYSETPOS=1;COUNT=2", "{event}");
+        let fractional = refused(&app, &access, &berlin("2026-03-02", json!({"frequency": "daily", "count": 2.5}))).await;
+        assert_eq!(fractional["recurrence"]["count"], json!(["A valid integer is required."]));
     }
 
     async fn years_outside_1_to_9999_are_refused_and_a_series_is_never_stored_shorter(backend) {
