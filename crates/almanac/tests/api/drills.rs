@@ -11,10 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use almanac::jobs::{GenerateOccurrences, Jobs, QueueTarget};
 use serde_json::{Value, json};
 
 use crate::processes::{Answer, Process, almanac, migrate, serve, serving, sign_up, try_request};
-use crate::support::{Backend, OwnRedis, Relay, TestDatabase};
+use crate::support::{Backend, OwnRedis, Relay, TestDatabase, redis_url};
 
 /// Every series is daily at 09:00 UTC from 2 March 2026, 30 times: 2 to 31 March.
 const DAYS: usize = 30;
@@ -24,10 +25,12 @@ const BACKLOG: usize = 150;
 const MOST_WRITES: usize = 300;
 /// Between two writes of one client: about 20 writes a second for two clients.
 const WRITE_PACE: Duration = Duration::from_millis(100);
-/// Bounds on what the drills wait for, generous for a loaded two-core machine. Series whose job is
-/// lost are queued again by a worker's reconciler: at least 30 s after their last change, checked
-/// every 15 s (`almanac::jobs::RECONCILE_GRACE`, `RECONCILE_PERIOD`); the jobs of a killed worker
-/// are taken back by the others after 15 s without its heartbeat.
+/// Bounds on the waits, generous for a loaded two-core machine: exceeding one fails the test, no
+/// drill expects to come near. The jobs of a killed worker are taken back by the other workers
+/// once it has missed heartbeats for 15 s; a series whose job was lost with Redis, with `serve`,
+/// or failed while PostgreSQL was away is queued again by a worker's reconciler, which takes the
+/// series stale for 30 s, every 15 s (`RECONCILE_GRACE` and `RECONCILE_PERIOD` in
+/// `almanac::jobs`): some 45 s after the last write on an idle machine.
 const SHORTLY: Duration = Duration::from_secs(30);
 const GENERATED_WITHIN: Duration = Duration::from_secs(60);
 const RECONCILED_WITHIN: Duration = Duration::from_secs(120);
@@ -44,7 +47,7 @@ fn series(title: &str) -> Value {
 
 /// The starts the rule of [`series`] implies.
 fn expected_starts() -> BTreeSet<String> {
-    (2..=31)
+    (2..2 + DAYS)
         .map(|day| format!("2026-03-{day:02}T09:00:00Z"))
         .collect()
 }
@@ -65,7 +68,7 @@ fn worker(database: &TestDatabase, settings: &[(&str, &str)]) -> Process {
     )
 }
 
-/// Polls `probe` until it answers `Some`, failing the test after `within`; `waiting` says what
+/// Polls `probe` until it answers `Ok`, failing the test after `within`; `waiting` says what
 /// for, and the last thing the probe saw comes with the failure.
 fn eventually<T>(
     within: Duration,
@@ -287,9 +290,9 @@ impl Writers {
     }
 
     /// Stops the clients and returns every write, in the order they came back.
-    fn finish(self) -> Vec<Written> {
+    fn finish(mut self) -> Vec<Written> {
         self.stop.store(true, Ordering::SeqCst);
-        for client in self.clients {
+        for client in std::mem::take(&mut self.clients) {
             client.join().expect("a client thread never panics");
         }
         let written = std::mem::take(&mut *self.written.lock().expect("not poisoned"));
@@ -303,6 +306,13 @@ impl Writers {
                 .count()
         );
         written
+    }
+}
+
+impl Drop for Writers {
+    /// A drill that failed midway stops its clients too.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
     }
 }
 
@@ -430,9 +440,55 @@ fn assert_generated_once(address: SocketAddr, token: &str, events: &[Value]) {
     );
 }
 
-/// Waits until the workers have generated some of the backlog, then kills them with SIGKILL; they
-/// must have left some of it undone, or the drill would kill idle workers.
-fn kill_in_the_middle_of_the_backlog(address: SocketAddr, token: &str, workers: Vec<Process>) {
+/// The test's job queue in Redis, opened as the application opens it, to see which jobs the
+/// workers hold.
+struct Queue(apalis_redis::RedisStorage<GenerateOccurrences>);
+
+impl Queue {
+    async fn open(database: &TestDatabase) -> Queue {
+        let target = QueueTarget::Redis {
+            url: redis_url(),
+            namespace: database.redis_namespace.clone().expect("a Redis namespace"),
+        };
+        match Jobs::connect(&target).await.expect("Redis reachable") {
+            Jobs::Redis(storage) => Queue(storage),
+            Jobs::Local { .. } => unreachable!("a Redis target"),
+        }
+    }
+
+    /// How many jobs each registered worker, alive or dead, has taken and not finished.
+    async fn held(&self) -> Vec<usize> {
+        let config = self.0.get_config();
+        let mut redis = self.0.clone().get_connection().clone();
+        let workers: Vec<String> = redis::cmd("ZRANGE")
+            .arg(config.workers_set())
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut redis)
+            .await
+            .expect("Redis reachable");
+        let mut held = Vec::new();
+        for worker in workers {
+            let taken: usize = redis::cmd("SCARD")
+                .arg(format!("{}:{worker}", config.inflight_jobs_set()))
+                .query_async(&mut redis)
+                .await
+                .expect("Redis reachable");
+            held.push(taken);
+        }
+        held
+    }
+}
+
+/// Waits until the workers have generated some of the backlog and each holds jobs of it, then
+/// kills them with SIGKILL. The jobs they held must be left taken by dead workers, and some of
+/// the backlog undone, or the drill would test nothing.
+async fn kill_in_the_middle_of_the_backlog(
+    database: &TestDatabase,
+    address: SocketAddr,
+    token: &str,
+    workers: Vec<Process>,
+) {
     let ready = |events: &[Value]| {
         events
             .iter()
@@ -451,14 +507,32 @@ fn kill_in_the_middle_of_the_backlog(address: SocketAddr, token: &str, workers: 
             }
         },
     );
+    let queue = Queue::open(database).await;
+    let deadline = Instant::now() + SHORTLY;
+    loop {
+        let held = queue.held().await;
+        if held.iter().filter(|&&jobs| jobs > 0).count() == workers.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workers did not all hold jobs at once: {held:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     for worker in workers {
         worker.kill();
     }
+    let orphaned = queue.held().await;
     let events = every_page(address, token, "/api/v1/events/").expect("the events are listed");
     eprintln!(
-        "workers killed with {} of {} series generated",
+        "workers killed holding {orphaned:?} job(s), with {} of {} series generated",
         ready(&events),
         events.len()
+    );
+    assert!(
+        orphaned.iter().sum::<usize>() > 0,
+        "the workers were killed holding jobs"
     );
     assert!(
         ready(&events) < events.len(),
@@ -474,7 +548,8 @@ async fn a_worker_killed_mid_job_loses_and_duplicates_nothing() {
     let token = sign_up(address, "ada@example.com");
     let created = write_backlog(address, &token);
 
-    kill_in_the_middle_of_the_backlog(address, &token, vec![worker(&database, &[])]);
+    kill_in_the_middle_of_the_backlog(&database, address, &token, vec![worker(&database, &[])])
+        .await;
     let _another = worker(&database, &[]);
 
     let events = wait_until_generated(address, &token, &created, GENERATED_WITHIN);
@@ -491,7 +566,7 @@ async fn every_worker_killed_mid_backlog_loses_and_duplicates_nothing() {
     let created = write_backlog(address, &token);
 
     let workers = vec![worker(&database, &[]), worker(&database, &[])];
-    kill_in_the_middle_of_the_backlog(address, &token, workers);
+    kill_in_the_middle_of_the_backlog(&database, address, &token, workers).await;
     let _others = [worker(&database, &[]), worker(&database, &[])];
 
     let events = wait_until_generated(address, &token, &created, GENERATED_WITHIN);
@@ -511,7 +586,7 @@ async fn redis_restarted_empty_mid_writes_loses_no_answered_write_and_duplicates
         &["serve", "--bind", "127.0.0.1:0"],
         &settings,
     ));
-    let _worker = worker(&database, &settings);
+    let mut worker = worker(&database, &settings);
     let token = sign_up(address, "ada@example.com");
     wait_for_readiness(address, 200, "");
 
@@ -541,6 +616,7 @@ async fn redis_restarted_empty_mid_writes_loses_no_answered_write_and_duplicates
     let created = created_ids(&written);
     let events = wait_until_generated(address, &token, &created, RECONCILED_WITHIN);
     assert_generated_once(address, &token, &events);
+    assert!(worker.is_running(), "the worker rode out the outage");
 }
 
 #[tokio::test]
@@ -555,7 +631,7 @@ async fn an_unreachable_postgresql_answers_503_loses_no_answered_write_and_recov
         &["serve", "--bind", "127.0.0.1:0"],
         &settings,
     ));
-    let _workers = [worker(&database, &settings), worker(&database, &settings)];
+    let mut workers = [worker(&database, &settings), worker(&database, &settings)];
     let token = sign_up(address, "ada@example.com");
     wait_for_readiness(address, 200, "");
 
@@ -593,6 +669,10 @@ async fn an_unreachable_postgresql_answers_503_loses_no_answered_write_and_recov
     let created = created_ids(&written);
     let events = wait_until_generated(address, &token, &created, RECONCILED_WITHIN);
     assert_generated_once(address, &token, &events);
+    assert!(
+        workers.iter_mut().all(Process::is_running),
+        "the workers rode out the outage"
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,11 @@ impl Drop for Process {
 }
 
 impl Process {
+    /// Whether the process has not exited (on its own, or by a signal).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(None))
+    }
+
     /// Kills the process with SIGKILL, as the OOM killer or a lost machine would: it has no say
     /// in what it leaves behind.
     pub fn kill(mut self) {
