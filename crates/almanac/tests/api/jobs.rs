@@ -2,8 +2,6 @@
 //! loses jobs, an unreachable queue reported by `/readyz`, and the calendar's range query served
 //! by its index.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use almanac::events::SeriesLimits;
@@ -17,7 +15,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, OwnRedis, TestApp};
 
 const ALL: Page = Page {
     limit: 100,
@@ -99,56 +97,6 @@ on_both_backends! {
         let plan = explain_list_occurrences(&app.state.db, owner.id, march, ALL).await.expect("explained");
         assert!(plan.contains("occurrences_owner_start"), "{plan}");
         assert!(!plan.contains("SCAN o") && !plan.contains("Seq Scan on occurrences"), "{plan}");
-    }
-}
-
-/// A Redis server of the test's own, on a free port, that the test can stop and start again.
-struct OwnRedis {
-    port: u16,
-    server: Option<Child>,
-}
-
-impl OwnRedis {
-    fn start() -> OwnRedis {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut redis = OwnRedis { port, server: None };
-        redis.restart();
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn restart(&mut self) {
-        let server = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (apt-get install redis-server)");
-        self.server = Some(server);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            let _ = server.kill();
-            let _ = server.wait();
-        }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

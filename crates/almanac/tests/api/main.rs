@@ -4,6 +4,7 @@ mod all_day;
 mod cancellation;
 mod cli;
 mod concurrency;
+mod drills;
 mod events;
 mod exceptions;
 mod freshness;

@@ -3,10 +3,11 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{TestDatabase, redis_url};
+use crate::support::{PASSWORD, TestDatabase, redis_url};
 
 const SECRET_KEY: &str = "topology-test-secret-key-long-enough-for-hs256";
 
@@ -18,6 +19,28 @@ impl Drop for Process {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+impl Process {
+    /// Whether the process has not exited (on its own, or by a signal).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(None))
+    }
+
+    /// Kills the process with SIGKILL, as the OOM killer or a lost machine would: it has no say
+    /// in what it leaves behind.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Applies the migrations to the test's database with `almanac migrate`.
+pub fn migrate(database: &TestDatabase) {
+    let migrated = almanac(database, &["migrate"])
+        .output()
+        .expect("almanac runs");
+    assert!(migrated.status.success(), "{migrated:?}");
 }
 
 /// `almanac <args>` on the test's database: its data directory, and on PostgreSQL its database
@@ -41,7 +64,12 @@ pub fn almanac(database: &TestDatabase, args: &[&str]) -> Command {
 
 /// Starts `almanac serve` on a free port and returns its address, read from what it prints.
 pub fn serve(database: &TestDatabase) -> (Process, SocketAddr) {
-    let mut child = almanac(database, &["serve", "--bind", "127.0.0.1:0"])
+    serving(almanac(database, &["serve", "--bind", "127.0.0.1:0"]))
+}
+
+/// Starts `command`, an `almanac serve`, and returns its address, read from what it prints.
+pub fn serving(mut command: Command) -> (Process, SocketAddr) {
+    let mut child = command
         .stdout(Stdio::piped())
         .spawn()
         .expect("almanac serve starts");
@@ -58,15 +86,30 @@ pub fn serve(database: &TestDatabase) -> (Process, SocketAddr) {
     (Process(child), address)
 }
 
-/// An HTTP answer: its status, its ETag and its JSON body (`null` if none).
+/// An HTTP answer: its status, its ETag, its other headers and its JSON body (`null` if none).
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
     pub etag: Option<String>,
+    pub headers: Vec<(String, String)>,
     pub body: Value,
 }
 
-/// One HTTP/1.1 request with a JSON body and extra header lines; blocking.
+impl Answer {
+    /// The value of the header `name` (case-insensitive), if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// How long a request may wait for its whole answer before it counts as unanswered.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// One HTTP/1.1 request with a JSON body and extra header lines; blocking. Panics if the server
+/// does not answer.
 pub fn request(
     address: SocketAddr,
     method: &str,
@@ -75,7 +118,23 @@ pub fn request(
     body: Option<&Value>,
     headers: &[(&str, &str)],
 ) -> Answer {
-    let mut stream = TcpStream::connect(address).expect("server accepts connections");
+    try_request(address, method, path, token, body, headers)
+        .unwrap_or_else(|error| panic!("{method} {path}: no answer: {error}"))
+}
+
+/// One HTTP/1.1 request, as [`request`]; an error if the server refuses the connection, drops
+/// it, or does not answer within [`ANSWER_TIMEOUT`].
+pub fn try_request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(ANSWER_TIMEOUT))?;
+    stream.set_write_timeout(Some(ANSWER_TIMEOUT))?;
     let body = body.map(Value::to_string).unwrap_or_default();
     let mut extra: String = headers
         .iter()
@@ -89,24 +148,48 @@ pub fn request(
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).expect("request sent");
+    stream.write_all(request.as_bytes())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
+    stream.read_to_string(&mut response)?;
+    let malformed = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not an HTTP response: {response:?}"),
+        )
+    };
     let status = response
         .get(9..12)
         .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let etag = head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("etag")
-            .then(|| value.trim().to_owned())
-    });
-    Answer {
+        .ok_or_else(malformed)?;
+    let (head, body) = response.split_once("\r\n\r\n").ok_or_else(malformed)?;
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some((name.trim().to_owned(), value.trim().to_owned()))
+        })
+        .collect();
+    let length = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.parse::<usize>().ok());
+    if length.is_some_and(|length| length != body.len()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("a truncated answer: {response:?}"),
+        ));
+    }
+    let etag = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
+        .map(|(_, value)| value.clone());
+    Ok(Answer {
         status,
         etag,
+        headers,
         body: serde_json::from_str(body).unwrap_or(Value::Null),
-    }
+    })
 }
 
 /// One HTTP/1.1 request with a JSON body; returns the status and the JSON answer.
@@ -119,4 +202,26 @@ pub fn call(
 ) -> (u16, Value) {
     let answer = request(address, method, path, token, body, &[]);
     (answer.status, answer.body)
+}
+
+/// Registers `email` and signs in on the server at `address`; returns the access token.
+pub fn sign_up(address: SocketAddr, email: &str) -> String {
+    let credentials = serde_json::json!({"email": email, "password": PASSWORD});
+    let (status, body) = call(
+        address,
+        "POST",
+        "/api/v1/users/register/",
+        None,
+        Some(&credentials),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, tokens) = call(
+        address,
+        "POST",
+        "/api/v1/users/login/",
+        None,
+        Some(&credentials),
+    );
+    assert_eq!(status, 200, "{tokens}");
+    tokens["access"].as_str().expect("access token").to_owned()
 }

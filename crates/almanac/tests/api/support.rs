@@ -2,7 +2,10 @@
 //! SQLite file with the local queue beside it in a temporary directory, or a new PostgreSQL
 //! database with a Redis queue under a namespace of its own — and calls it in-process.
 
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use almanac::app::{App, AppState, build_app};
 use almanac::cli::{Cli, Command};
@@ -14,6 +17,8 @@ use clap::Parser;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 #[derive(Debug, Clone, Copy)]
@@ -80,17 +85,8 @@ impl TestApp {
     /// server's address (`host:port`) and answers the address to connect to instead.
     pub async fn spawn_on_postgres_through(route: impl FnOnce(String) -> (String, u16)) -> TestApp {
         let mut database = TestDatabase::create(Backend::Postgres).await;
-        let mut url = url::Url::parse(database.url.as_deref().expect("a PostgreSQL URL"))
-            .expect("a valid PostgreSQL URL");
-        let server = format!(
-            "{}:{}",
-            url.host_str().expect("a host"),
-            url.port().unwrap_or(5432)
-        );
-        let (host, port) = route(server);
-        url.set_host(Some(&host)).expect("a host");
-        url.set_port(Some(port)).expect("a port");
-        database.url = Some(url.to_string());
+        let (host, port) = route(database.postgres_server());
+        database.url = Some(database.postgres_url_through(&host, port));
         Self::on(Arc::new(database), &[]).await
     }
 
@@ -405,6 +401,31 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    fn postgres_url(&self) -> url::Url {
+        url::Url::parse(self.url.as_deref().expect("a PostgreSQL URL"))
+            .expect("a valid PostgreSQL URL")
+    }
+
+    /// The PostgreSQL server's address, `host:port`.
+    pub fn postgres_server(&self) -> String {
+        let url = self.postgres_url();
+        format!(
+            "{}:{}",
+            url.host_str().expect("a host"),
+            url.port().unwrap_or(5432)
+        )
+    }
+
+    /// The database's URL with `host:port` in place of the server's: to reach it through a relay.
+    pub fn postgres_url_through(&self, host: &str, port: u16) -> String {
+        let mut url = self.postgres_url();
+        url.set_host(Some(host)).expect("a host");
+        url.set_port(Some(port)).expect("a port");
+        url.to_string()
+    }
+}
+
 fn database_url(admin: &str, name: &str) -> String {
     let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
     format!("{base}/{name}")
@@ -461,4 +482,138 @@ async fn forget_redis_namespace(namespace: &str) {
         )
         .ignore();
     let _ = cleanup.query_async::<()>(&mut connection).await;
+}
+
+/// A TCP relay between the application and PostgreSQL that can be cut: then connections through
+/// it are dropped and new ones refused, as by a server that is down. It runs on a thread and a
+/// runtime of its own, so that it keeps relaying whatever the test's own thread is blocked on.
+pub struct Relay {
+    pub address: SocketAddr,
+    server: String,
+    runtime: tokio::runtime::Handle,
+    running: Arc<Mutex<JoinSet<()>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Relay {
+    /// Relays connections on a free local port to `server` (`host:port`).
+    pub fn start(server: String) -> Relay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let address = listener.local_addr().expect("bound");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the relay");
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _ = runtime.block_on(stopped);
+        });
+        let relay = Relay {
+            address,
+            server,
+            runtime: handle,
+            running: Arc::new(Mutex::new(JoinSet::new())),
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        relay.listen(listener);
+        relay
+    }
+
+    fn listen(&self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).expect("non-blocking");
+        let (server, running) = (self.server.clone(), self.running.clone());
+        let accept = async move {
+            let listener = TcpListener::from_std(listener).expect("a tokio listener");
+            while let Ok((mut client, _)) = listener.accept().await {
+                let server = server.clone();
+                running.lock().expect("not poisoned").spawn(async move {
+                    if let Ok(mut upstream) = TcpStream::connect(&server).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+            }
+        };
+        self.running
+            .lock()
+            .expect("not poisoned")
+            .spawn_on(accept, &self.runtime);
+    }
+
+    /// Drops every connection and stops listening.
+    pub fn cut(&self) {
+        self.running.lock().expect("not poisoned").abort_all();
+    }
+
+    /// Listens again on the same port.
+    pub fn restore(&self) {
+        self.listen(std::net::TcpListener::bind(self.address).expect("the same port again"));
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A Redis server of the test's own, on a free port, that the test can stop and start again;
+/// it keeps nothing on disk, so it always starts empty.
+pub struct OwnRedis {
+    port: u16,
+    server: Option<Child>,
+}
+
+impl OwnRedis {
+    pub fn start() -> OwnRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = OwnRedis { port, server: None };
+        redis.restart();
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Starts the server again, empty, and waits until it accepts connections.
+    pub fn restart(&mut self) {
+        let server = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (apt-get install redis-server)");
+        self.server = Some(server);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server: whatever it held is lost.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

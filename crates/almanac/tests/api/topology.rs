@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::processes::{Process, almanac, call, serve};
-use crate::support::{Backend, PASSWORD, TestDatabase};
+use crate::processes::{Process, almanac, call, migrate, serve, sign_up};
+use crate::support::{Backend, TestDatabase};
 
 fn status_of(address: SocketAddr, token: &str, id: &str) -> String {
     let (_, event) = call(
@@ -40,32 +40,10 @@ fn create_series(address: SocketAddr, token: &str, title: &str) -> String {
 #[tokio::test]
 async fn serve_queues_jobs_in_redis_and_separate_workers_run_them() {
     let database = TestDatabase::create(Backend::Postgres).await;
-    let migrated = almanac(&database, &["migrate"])
-        .output()
-        .expect("almanac runs");
-    assert!(migrated.status.success(), "{migrated:?}");
+    migrate(&database);
     let (_server, address) = serve(&database);
 
-    let credentials = json!({"email": "ada@example.com", "password": PASSWORD});
-    assert_eq!(
-        call(
-            address,
-            "POST",
-            "/api/v1/users/register/",
-            None,
-            Some(&credentials)
-        )
-        .0,
-        201
-    );
-    let (_, tokens) = call(
-        address,
-        "POST",
-        "/api/v1/users/login/",
-        None,
-        Some(&credentials),
-    );
-    let token = tokens["access"].as_str().expect("access token");
+    let token = &sign_up(address, "ada@example.com");
 
     // No worker anywhere: the series waits, pending.
     let first = create_series(address, token, "Planning");
