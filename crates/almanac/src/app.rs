@@ -22,7 +22,8 @@ use crate::cache::OwnerCache;
 use crate::config::{HttpSettings, ServeConfig};
 use crate::events::{Events, SeriesLimits};
 use crate::jobs::{self, Clock, JobContext, Jobs, QueueTarget};
-use crate::storage::{DatabaseTarget, Db, PoolSettings};
+use crate::storage::idempotency::purge_idempotency_keys;
+use crate::storage::{DatabaseTarget, Db, PoolSettings, Timestamp};
 use crate::{api, http, web};
 
 /// What every handler can reach.
@@ -245,16 +246,29 @@ pub async fn open_database(target: &DatabaseTarget, pool: &PoolSettings) -> anyh
 
 const HOUSEKEEPING_PERIOD: Duration = Duration::from_secs(3600);
 
-/// Forgets expired refresh tokens and closed login-throttle windows, hourly.
+/// How long an `Idempotency-Key` makes a retry safe.
+const IDEMPOTENCY_KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Forgets expired refresh tokens, closed login-throttle windows and idempotency keys past their
+/// lifetime, hourly.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     let mut ticks = tokio::time::interval(HOUSEKEEPING_PERIOD);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = ticks.tick() => match state.accounts.purge_expired().await {
-                Ok(purged) => tracing::debug!(purged, "housekeeping done"),
-                Err(error) => tracing::warn!(%error, "housekeeping failed; will retry"),
-            },
+            _ = ticks.tick() => {
+                let before = Timestamp::now() - IDEMPOTENCY_KEY_LIFETIME;
+                let purged = match state.accounts.purge_expired().await {
+                    Ok(accounts) => purge_idempotency_keys(&state.db, before)
+                        .await
+                        .map(|keys| accounts + keys),
+                    Err(error) => Err(error),
+                };
+                match purged {
+                    Ok(purged) => tracing::debug!(purged, "housekeeping done"),
+                    Err(error) => tracing::warn!(%error, "housekeeping failed; will retry"),
+                }
+            }
         }
     }
 }

@@ -17,11 +17,13 @@ use crate::events::{
 };
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{
-    CurrentUser, Fields, FromFields, IfMatch, Text, ValidJson, etag, etag_value, integer,
+    CurrentUser, Fields, FromFields, IdempotentJson, IfMatch, Text, ValidJson, etag, etag_value,
+    integer,
 };
 use crate::http::pagination::{PageQuery, json_page, list_answer};
 use crate::storage::Timestamp;
 use crate::storage::events::Event;
+use crate::storage::idempotency::Creation;
 use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -489,20 +491,43 @@ fn updated_answer(updated: Updated) -> EventAnswer {
 }
 
 /// Create an event, optionally recurring; its occurrences are generated in the background.
+/// With an `Idempotency-Key`, a retry of the same request (the same key and body, within 24 hours)
+/// answers with the event the first try created, never a second one.
 #[utoipa::path(post, path = "/events/", tag = "events", security(("bearer" = [])), request_body = EventRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A key of the client's choosing (1 to 255 visible ASCII characters) that makes retrying this request safe")),
     responses(
-        (status = 201, description = "Created; `occurrences_status` is `pending` until generated", body = EventBody,
+        (status = 201, description = "Created; `occurrences_status` is `pending` until generated. A retry with the same `Idempotency-Key` gets the event the key created, as it is now, with `Idempotent-Replayed: true`", body = EventBody,
             headers(("ETag" = String, description = "The event's version, for `If-Match`"))),
-        (status = 400, description = "Invalid event or rule", body = FieldErrors),
+        (status = 400, description = "Invalid event or rule, or Idempotency-Key", body = FieldErrors),
         (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "The event this Idempotency-Key created has been deleted since", body = ErrorBody),
+        (status = 422, description = "This Idempotency-Key came with a different request", body = ErrorBody),
     ))]
 async fn create_event(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    ValidJson(FullEvent(input)): ValidJson<FullEvent>,
-) -> Result<(StatusCode, EventAnswer), ApiError> {
-    let event = state.events.create(user.id, input).await?;
-    Ok((StatusCode::CREATED, answer(event)))
+    IdempotentJson(FullEvent(input), key): IdempotentJson<FullEvent>,
+) -> Result<Response, ApiError> {
+    let Some(key) = key else {
+        let event = state.events.create(user.id, input).await?;
+        return Ok((StatusCode::CREATED, answer(event)).into_response());
+    };
+    match state.events.create_once(user.id, input, key).await? {
+        Creation::New(event) => Ok((StatusCode::CREATED, answer(event)).into_response()),
+        Creation::Earlier(Some(event)) => Ok((
+            StatusCode::CREATED,
+            [(
+                HeaderName::from_static("idempotent-replayed"),
+                HeaderValue::from_static("true"),
+            )],
+            answer(event),
+        )
+            .into_response()),
+        Creation::Earlier(None) => Err(ApiError::NotFound),
+        Creation::KeyReused => Err(ApiError::Unprocessable(
+            "This Idempotency-Key was used with a different request: use a new key for a new request.",
+        )),
+    }
 }
 
 /// Retrieve an event.

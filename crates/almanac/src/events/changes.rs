@@ -393,7 +393,8 @@ pub(super) async fn split(
 
     event_storage::write_event(&mut tx, id, &earlier, true).await?;
     occurrences::delete_occurrences_from(&mut tx, id, cut).await?;
-    let new_id = event_storage::insert_event_in(&mut tx, owner_id, &later, Some(id)).await?;
+    let new_id = Uuid::now_v7();
+    event_storage::insert_event_in(&mut tx, owner_id, &later, Some(id), new_id).await?;
     exceptions::move_exceptions(&mut tx, id, cut, new_id).await?;
     exceptions::delete_exceptions(&mut tx, new_id, &gone.exceptions).await?;
     let previous = event_storage::find_event_in(&mut tx, owner_id, id)

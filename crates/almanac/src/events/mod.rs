@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::storage::events::Page;
 use crate::storage::events::{self as event_storage, Event};
+use crate::storage::idempotency::{self, Creation, IdempotencyKey};
 use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError};
 use crate::validation::FieldErrors;
@@ -112,6 +113,26 @@ impl Events {
             let event = event_storage::insert_event(&db, owner_id, &fields).await?;
             queue.enqueue_generation(event.id, event.revision).await;
             Ok(event)
+        })
+        .await
+    }
+
+    /// Creates an event unless `key` was used before: a retried request gets the event its first
+    /// try created.
+    pub async fn create_once(
+        &self,
+        owner_id: Uuid,
+        input: EventInput,
+        key: IdempotencyKey,
+    ) -> Result<Creation, EventError> {
+        let fields = input::resolve(None, input, self.limits).map_err(EventError::Invalid)?;
+        let (db, queue) = (self.db.clone(), self.queue.clone());
+        to_completion(async move {
+            let creation = idempotency::insert_event_once(&db, owner_id, &fields, &key).await?;
+            if let Creation::New(event) = &creation {
+                queue.enqueue_generation(event.id, event.revision).await;
+            }
+            Ok(creation)
         })
         .await
     }

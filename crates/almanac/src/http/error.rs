@@ -46,6 +46,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("unsupported media type {0:?}")]
     UnsupportedMediaType(String),
+    /// A well-formed request that cannot be carried out as sent.
+    #[error("{0}")]
+    Unprocessable(&'static str),
     #[error("throttled for {0:?}")]
     Throttled(Duration),
     #[error("service unavailable: {0}")]
@@ -97,6 +100,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -177,6 +181,7 @@ impl IntoResponse for ApiError {
                 retry_after(wait)
             )),
             ApiError::Unavailable(what) => ErrorBody::new(format!("Service unavailable: {what}.")),
+            ApiError::Unprocessable(detail) => ErrorBody::new(detail),
             ApiError::Internal(error) => {
                 tracing::error!(error = %error, debug = ?error, "internal error");
                 ErrorBody {

@@ -9,10 +9,12 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, header};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::accounts::AccountError;
 use crate::app::AppState;
 use crate::events::Precondition;
+use crate::storage::idempotency::IdempotencyKey;
 use crate::storage::users::User;
 use crate::validation::{FieldErrors, NON_FIELD_ERRORS};
 
@@ -106,6 +108,53 @@ impl<S: Send + Sync, T: FromFields> FromRequest<S> for ValidJson<T> {
         let value = T::from_fields(&mut fields);
         fields.finish()?;
         Ok(ValidJson(value))
+    }
+}
+
+/// The longest `Idempotency-Key` taken: room for a UUID or a hash, with a prefix.
+pub const IDEMPOTENCY_KEY_MAX_LENGTH: usize = 255;
+
+/// A JSON body read as [`ValidJson`], with the request's `Idempotency-Key` (if any) and the
+/// digest of what was sent: the same key must come with the same request.
+#[derive(Debug)]
+pub struct IdempotentJson<T>(pub T, pub Option<IdempotencyKey>);
+
+impl<S: Send + Sync, T: FromFields> FromRequest<S> for IdempotentJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let key = match request.headers().get("idempotency-key") {
+            None => None,
+            Some(value) => Some(idempotency_key(value)?),
+        };
+        let JsonObject(object) = JsonObject::from_request(request, state).await?;
+        let mut fields = Fields::new(&object);
+        let value = T::from_fields(&mut fields);
+        fields.finish()?;
+        // serde_json's maps keep keys sorted, so the digest ignores their order as sent.
+        let key = key.map(|key| IdempotencyKey {
+            key,
+            fingerprint: Sha256::digest(Value::Object(object).to_string()).to_vec(),
+        });
+        Ok(IdempotentJson(value, key))
+    }
+}
+
+fn idempotency_key(value: &HeaderValue) -> Result<String, ApiError> {
+    let refused = || {
+        ApiError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters."
+        ))
+    };
+    let key = value.to_str().map_err(|_| refused())?.trim();
+    let fits = (1..=IDEMPOTENCY_KEY_MAX_LENGTH).contains(&key.len())
+        && key
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() || byte == b' ');
+    if fits {
+        Ok(key.to_owned())
+    } else {
+        Err(refused())
     }
 }
 

@@ -243,7 +243,8 @@ pub async fn insert_event(
     fields: &EventFields,
 ) -> Result<Event, StorageError> {
     let mut tx = db.transaction().await?;
-    let id = insert_event_in(&mut tx, owner_id, fields, None).await?;
+    let id = Uuid::now_v7();
+    insert_event_in(&mut tx, owner_id, fields, None, id).await?;
     let event = find_event_in(&mut tx, owner_id, id)
         .await?
         .ok_or(StorageError::NotFound)?;
@@ -251,14 +252,14 @@ pub async fn insert_event(
     Ok(event)
 }
 
-/// Creates an event inside a change (`split_from`: the series it continues). Returns its id.
+/// Creates event `id` inside a change (`split_from`: the series it continues).
 pub async fn insert_event_in(
     tx: &mut Tx,
     owner_id: Uuid,
     fields: &EventFields,
     split_from: Option<Uuid>,
-) -> Result<Uuid, StorageError> {
-    let id = Uuid::now_v7();
+    id: Uuid,
+) -> Result<(), StorageError> {
     let now = Timestamp::now();
     on_tx!(tx, conn => {
         sqlx::query(
@@ -295,7 +296,7 @@ pub async fn insert_event_in(
             .await?;
         }
     });
-    Ok(id)
+    Ok(())
 }
 
 /// Locks the owner's event for a change and reads it: the change's first statement, a write that

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod events;
 pub mod exceptions;
 pub mod generation_failures;
+pub mod idempotency;
 pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;

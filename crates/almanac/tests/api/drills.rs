@@ -212,7 +212,7 @@ impl Writers {
                             "/api/v1/events/",
                             Some(&token),
                             Some(&series(&title)),
-                            &[],
+                            &[("Idempotency-Key", &title)],
                         )
                         .map_err(|error| error.to_string());
                         in_flight.fetch_sub(1, Ordering::SeqCst);
@@ -708,7 +708,32 @@ async fn serve_killed_mid_writes_loses_no_answered_write_and_duplicates_nothing(
         wrong.len(),
         wrong.join("\n")
     );
-    let created = created_ids(&written);
+    // A client that got no answer retries with the same Idempotency-Key: it gets the event its
+    // first try made, if that try got as far as the database, and never a second one.
+    let mut created = created_ids(&written);
+    for unanswered in written.iter().filter(|write| write.answer.is_err()) {
+        let title = &unanswered.title;
+        let retried = try_request(
+            address,
+            "POST",
+            "/api/v1/events/",
+            Some(&token),
+            Some(&series(title)),
+            &[("Idempotency-Key", title)],
+        )
+        .unwrap_or_else(|error| panic!("the retry of {title} is answered: {error}"));
+        assert_eq!(retried.status, 201, "{title}: {}", retried.body);
+        created.push(retried.body["id"].as_str().expect("an id").to_owned());
+    }
     let events = wait_until_generated(address, &token, &created, RECONCILED_WITHIN);
+    let titles: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|event| event["title"].as_str())
+        .collect();
+    assert_eq!(
+        titles.len(),
+        events.len(),
+        "no write, retried or not, made two events"
+    );
     assert_generated_once(address, &token, &events);
 }

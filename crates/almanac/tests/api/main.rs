@@ -9,6 +9,7 @@ mod events;
 mod exceptions;
 mod freshness;
 mod http_basics;
+mod idempotency;
 mod jobs;
 mod occurrences;
 mod open_ended;

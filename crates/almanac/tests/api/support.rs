@@ -209,6 +209,24 @@ impl TestApp {
             .await
     }
 
+    /// Sends an authenticated JSON request with extra headers.
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        access: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let builder = headers
+            .iter()
+            .fold(Request::builder(), |builder, (name, value)| {
+                builder.header(*name, *value)
+            });
+        self.send(json_request(builder, method, path, body, Some(access)))
+            .await
+    }
+
     /// The PostgreSQL database's URL (`None` on SQLite).
     pub fn database_url(&self) -> Option<&str> {
         self.database.url.as_deref()

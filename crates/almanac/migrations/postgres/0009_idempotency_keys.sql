@@ -1,0 +1,13 @@
+-- The Idempotency-Key of each event creation, written in the same transaction as the event: a
+-- retried request with the same key finds that event instead of creating a second one. The event
+-- id has no foreign key, so that a key outlives its event's deletion and is not reused for a new
+-- one within its lifetime.
+CREATE TABLE idempotency_keys (
+    owner_id    UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,
+    fingerprint BYTEA NOT NULL,
+    event_id    UUID NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (owner_id, key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
