@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use axum::Router;
-use axum::extract::Request;
-use axum::http::Uri;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Uri};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::Layer;
@@ -65,6 +65,7 @@ impl AppState {
                 cache_bytes / 8,
             ),
             windows: OwnerCache::new(
+                "windows",
                 db.changes().clone(),
                 cache_bytes - cache_bytes / 8,
                 TYPICAL_WINDOW_BYTES,
@@ -82,8 +83,16 @@ impl AppState {
 pub type App = MapRequest<Router, fn(Request) -> Request>;
 
 pub fn build_app(state: AppState, settings: &HttpSettings) -> App {
+    http::metrics::install();
+    let metrics_token = settings.metrics_token.clone();
+    let metrics = axum::routing::get(
+        async move |State(state): State<AppState>, headers: HeaderMap| {
+            http::metrics::serve(&state, metrics_token.as_ref(), &headers).await
+        },
+    );
     let routes = api::router()
         .merge(web::router())
+        .route("/metrics", metrics)
         .fallback(web::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(web::security_headers));
@@ -98,6 +107,7 @@ fn add_trailing_slash(mut request: Request) -> Request {
     let exact = path.starts_with("/static/")
         || path.starts_with("/api/docs")
         || path == "/api/openapi.json"
+        || path == "/metrics"
         || path == "/healthz"
         || path == "/readyz";
     if !exact && !path.ends_with('/') {

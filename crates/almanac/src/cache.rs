@@ -40,6 +40,8 @@ pub struct OwnerCache<K, V> {
     /// `None` when caching is switched off (a size of 0).
     entries: Option<Arc<quick_cache::sync::Cache<K, Entry<V>, ByWeight>>>,
     changes: Changes,
+    /// What it holds, as its hits and misses are counted in the metrics.
+    name: &'static str,
 }
 
 impl<K, V> OwnerCache<K, V>
@@ -48,7 +50,7 @@ where
     V: Clone + Weigh,
 {
     /// A cache of at most `bytes` (0 caches nothing), expecting entries of about `typical_bytes`.
-    pub fn new(changes: Changes, bytes: u64, typical_bytes: u64) -> Self {
+    pub fn new(name: &'static str, changes: Changes, bytes: u64, typical_bytes: u64) -> Self {
         let entries = (bytes > 0).then(|| {
             let items = (bytes / typical_bytes.max(1)).max(1);
             Arc::new(quick_cache::sync::Cache::with_weighter(
@@ -57,7 +59,11 @@ where
                 ByWeight,
             ))
         });
-        OwnerCache { entries, changes }
+        OwnerCache {
+            entries,
+            changes,
+            name,
+        }
     }
 
     /// The value stored under `key` for `owner` if the owner's data has not changed since it was
@@ -74,8 +80,12 @@ where
         if let Some(entry) = entries.get(&key)
             && entry.stamp == stamp
         {
+            metrics::counter!("almanac_cache_requests_total", "cache" => self.name, "result" => "hit")
+                .increment(1);
             return Ok(entry.value);
         }
+        metrics::counter!("almanac_cache_requests_total", "cache" => self.name, "result" => "miss")
+            .increment(1);
         let value = load.await?;
         entries.insert(
             key,
@@ -101,7 +111,7 @@ mod tests {
     }
 
     fn cache(changes: &Changes) -> OwnerCache<Uuid, &'static str> {
-        OwnerCache::new(changes.clone(), 1 << 20, 64)
+        OwnerCache::new("test", changes.clone(), 1 << 20, 64)
     }
 
     /// A cache in a process that sees every write.
@@ -160,7 +170,7 @@ mod tests {
         assert_eq!(get(&cache, owner, "second").await, "second");
 
         changes.set_complete(true);
-        let off = OwnerCache::new(changes.clone(), 0, 64);
+        let off = OwnerCache::new("test", changes.clone(), 0, 64);
         assert_eq!(get(&off, owner, "first").await, "first");
         assert_eq!(get(&off, owner, "second").await, "second");
     }

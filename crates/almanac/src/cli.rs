@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web UI and the REST API (the default command).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run background jobs from the Redis queue (as many processes as you like).
     Worker(WorkerArgs),
     /// Apply the database migrations that have not run yet, then exit.

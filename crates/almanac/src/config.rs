@@ -319,6 +319,18 @@ pub struct HttpArgs {
     /// served until that user's data changes; 0 keeps none.
     #[arg(long, env = "ALMANAC_CACHE_MB", default_value_t = 8)]
     pub cache_mb: u64,
+
+    /// Serves Prometheus metrics at /metrics to requests with `Authorization: Bearer <this
+    /// token>`. Unset (the default), /metrics answers 404.
+    #[arg(long, env = "ALMANAC_METRICS_TOKEN", value_parser = secret_token)]
+    pub metrics_token: Option<SecretKey>,
+}
+
+fn secret_token(text: &str) -> Result<SecretKey, String> {
+    if text.trim().is_empty() {
+        return Err("the token is empty".to_owned());
+    }
+    Ok(SecretKey::new(text.as_bytes().to_vec()))
 }
 
 /// Validated HTTP settings.
@@ -329,6 +341,7 @@ pub struct HttpSettings {
     pub request_timeout: Duration,
     pub trusted_proxies: usize,
     pub cache_bytes: u64,
+    pub metrics_token: Option<SecretKey>,
 }
 
 impl HttpArgs {
@@ -351,6 +364,7 @@ impl HttpArgs {
             request_timeout: self.request_timeout,
             trusted_proxies: self.trusted_proxies,
             cache_bytes: self.cache_mb.saturating_mul(1 << 20),
+            metrics_token: self.metrics_token.clone(),
         })
     }
 }
@@ -514,7 +528,7 @@ mod tests {
         let cli = Cli::try_parse_from(std::iter::once("almanac").chain(args.iter().copied()))
             .expect("parses");
         match cli.command {
-            Some(Command::Serve(serve)) => serve,
+            Some(Command::Serve(serve)) => *serve,
             None => cli.serve,
             Some(_) => panic!("not a serve command"),
         }
@@ -636,6 +650,27 @@ mod tests {
                 setting: "ALMANAC_REFRESH_TOKEN_LIFETIME"
             })
         ));
+    }
+
+    #[test]
+    fn the_metrics_token_is_off_by_default_and_never_shown() {
+        assert!(
+            serve_args(&[])
+                .http
+                .resolve()
+                .expect("valid")
+                .metrics_token
+                .is_none()
+        );
+        let args = serve_args(&["--metrics-token", "scrape-me"]);
+        let http = args.http.resolve().expect("valid");
+        assert_eq!(
+            http.metrics_token.as_ref().map(SecretKey::expose),
+            Some(&b"scrape-me"[..])
+        );
+        assert!(!format!("{args:?} {http:?}").contains("scrape-me"));
+        let blank = crate::cli::Cli::try_parse_from(["almanac", "--metrics-token", " "]);
+        assert!(blank.is_err(), "an empty token is refused");
     }
 
     #[test]

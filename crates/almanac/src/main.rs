@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
     init_tracing();
     let outcome = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Worker(args)) => worker(args).await,
         Some(Command::Migrate(args)) => migrate(&args.database).await,
         Some(Command::Createsuperuser(args)) => create_superuser(args).await,

@@ -105,7 +105,12 @@ impl Accounts {
         cache_bytes: u64,
     ) -> Self {
         Accounts {
-            users: OwnerCache::new(db.changes().clone(), cache_bytes, TYPICAL_USER_BYTES),
+            users: OwnerCache::new(
+                "users",
+                db.changes().clone(),
+                cache_bytes,
+                TYPICAL_USER_BYTES,
+            ),
             db,
             tokens: Arc::new(tokens),
             throttle,

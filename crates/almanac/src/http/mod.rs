@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod pagination;
 pub mod request_id;
 pub mod session;
@@ -32,6 +33,7 @@ pub fn with_middleware<S: Clone + Send + Sync + 'static>(
     let request_id = HeaderName::from_static(request_id::HEADER);
     let router = router
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+        .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(fill_error_body))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -60,8 +62,14 @@ pub fn with_middleware<S: Clone + Send + Sync + 'static>(
                 header::CONTENT_TYPE,
                 HeaderName::from_static("x-csrf-token"),
                 header::IF_MATCH,
+                HeaderName::from_static("idempotency-key"),
             ])
-            .expose_headers([header::LINK, header::RETRY_AFTER, header::ETAG])
+            .expose_headers([
+                header::LINK,
+                header::RETRY_AFTER,
+                header::ETAG,
+                HeaderName::from_static("idempotent-replayed"),
+            ])
             .max_age(std::time::Duration::from_secs(3600)),
     )
 }
@@ -139,6 +147,7 @@ mod tests {
             request_timeout,
             trusted_proxies: 0,
             cache_bytes: 0,
+            metrics_token: None,
         }
     }
 

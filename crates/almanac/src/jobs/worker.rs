@@ -219,9 +219,13 @@ async fn generate(
     attempt: Attempt,
 ) -> Result<(), BoxDynError> {
     let event_id = job.event_id;
-    match events::generate_occurrences(&context.db, context.limits, event_id, context.clock.now())
-        .await
-    {
+    let started = Instant::now();
+    let generated =
+        events::generate_occurrences(&context.db, context.limits, event_id, context.clock.now())
+            .await;
+    metrics::histogram!("almanac_generation_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    match generated {
         Ok(Generation::Stored { occurrences }) => {
             tracing::debug!(%event_id, occurrences, "occurrences generated");
             Ok(())
@@ -229,6 +233,8 @@ async fn generate(
         Ok(Generation::Skipped) => Ok(()),
         Err(error) => {
             let permanent = matches!(error, GenerationError::InvalidSeries(_));
+            metrics::counter!("almanac_generation_failures_total", "permanent" => if permanent { "true" } else { "false" })
+                .increment(1);
             let failure = GenerationFailure {
                 event_id,
                 revision: job.revision,

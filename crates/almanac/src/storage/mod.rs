@@ -181,6 +181,13 @@ impl From<sqlx::migrate::MigrateError> for StorageError {
 
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// A pool's connections, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub idle: u32,
+    pub in_use: u32,
+}
+
 /// Connection settings shared by both backends.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -287,7 +294,6 @@ impl Db {
         Ok(())
     }
 
-    /// Answers whether the database takes queries (for `/readyz`).
     /// Answers whether the database takes queries, within [`PING_TIMEOUT`] (for `/readyz`,
     /// which must not wait the pool's whole acquire timeout to say it is not ready).
     pub async fn ping(&self) -> Result<(), StorageError> {
@@ -298,6 +304,16 @@ impl Db {
         tokio::time::timeout(PING_TIMEOUT, ping)
             .await
             .unwrap_or(Err(StorageError::Unavailable(sqlx::Error::PoolTimedOut)))
+    }
+
+    /// How many of the pool's connections are idle and in use.
+    pub fn pool_use(&self) -> PoolUse {
+        let (size, idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        PoolUse {
+            idle,
+            in_use: size.saturating_sub(idle),
+        }
     }
 
     pub async fn close(&self) {

@@ -140,6 +140,36 @@ on_both_backends! {
         assert_eq!(cleared.body["description"], "", "an empty string clears it");
     }
 
+    async fn metrics_are_served_only_with_their_token(backend) {
+        let closed = TestApp::spawn(backend).await;
+        assert_eq!(closed.get("/metrics", None).await.status, StatusCode::NOT_FOUND, "off without a token");
+
+        let app = TestApp::spawn_with(backend, &["--metrics-token", "scrape-me"]).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        app.create_event(&access, &json!({"title": "Standup", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T09:15:00Z", "recurrence": {"frequency": "daily", "count": 3}})).await;
+        app.run_pending_jobs().await;
+        for _ in 0..2 {
+            app.get("/api/v1/event-occurrences/?start_date=2026-03-01&end_date=2026-03-31", Some(&access)).await;
+        }
+        assert_eq!(app.get("/metrics", None).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.get("/metrics", Some("guess")).await.status, StatusCode::UNAUTHORIZED);
+        let scraped = app.get("/metrics", Some("scrape-me")).await;
+        assert_eq!(scraped.status, StatusCode::OK);
+        assert_eq!(scraped.header("content-type"), Some("text/plain; version=0.0.4"));
+        let text = scraped.body.as_str().expect("the text format");
+        for expected in [
+            "almanac_http_requests_total{method=\"POST\",route=\"/api/v1/events/\",status=\"201\"}",
+            "almanac_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/event-occurrences/\",le=\"0.005\"}",
+            "almanac_cache_requests_total{cache=\"windows\",result=\"hit\"}",
+            "almanac_generation_duration_seconds_count",
+            "almanac_db_connections{state=\"idle\"}",
+            "almanac_jobs_waiting",
+        ] {
+            assert!(text.contains(expected), "{expected} in:\n{text}");
+        }
+        assert!(!text.contains(&access), "no credentials in the metrics");
+    }
+
     async fn a_wrong_method_is_a_405_with_json(backend) {
         let app = TestApp::spawn(backend).await;
         let response = app.request(Method::DELETE, "/api/v1/users/login/", None, None).await;

@@ -110,6 +110,20 @@ on_both_backends! {
         assert_eq!(each(&everything.body, "title"), ["Standup", "Far one-off", "Standup"], "merged by start");
     }
 
+    async fn a_page_deep_into_a_series_without_end_is_bounded(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        app.create_event(&access, &json!({"title": "Daily", "start_date": "2026-03-02T09:00:00Z", "end_date": "2026-03-02T09:15:00Z", "recurrence": {"frequency": "daily"}})).await;
+        app.run_pending_jobs().await;
+        let deepest = app.get("/api/v1/event-occurrences/?offset=100000&limit=1", Some(&access)).await;
+        assert_eq!(deepest.status, StatusCode::OK, "{}", deepest.body);
+        assert_eq!(deepest.body[0]["start"], "2299-12-16T09:00:00Z", "the 100,001st day, computed");
+        // Ten million days would have been computed one by one (28 s); it is refused at once.
+        let deeper = app.get("/api/v1/event-occurrences/?offset=10000000", Some(&access)).await;
+        assert_eq!(deeper.status, StatusCode::BAD_REQUEST);
+        assert_eq!(deeper.body, json!({"offset": ["Ensure this value is less than or equal to 100000."]}));
+    }
+
     async fn the_workers_move_the_horizon_forward_by_themselves_keeping_the_ids(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
