@@ -53,6 +53,7 @@ impl AppState {
             auth.refresh_token_lifetime,
         );
         db.follow_changes(jobs.is_local());
+        db.watch_reachability();
         // Accounts are small and asked for on every request: an eighth of the memory (1 MB by
         // default) holds thousands of them.
         let cache_bytes = config.http.cache_bytes;
@@ -94,10 +95,40 @@ pub fn build_app(state: AppState, settings: &HttpSettings) -> App {
         .merge(web::router())
         .route("/metrics", metrics)
         .fallback(web::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            unavailable_while_the_database_is,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(web::security_headers));
     let router = http::with_middleware(routes, settings);
     MapRequestLayer::new(add_trailing_slash as fn(Request) -> Request).layer(router)
+}
+
+/// While the database does not answer, what needs it answers 503 at once (API: JSON with
+/// `Retry-After`; pages: an HTML page), rather than after the pool's wait for a connection. The
+/// probes, the metrics, the documentation and static files keep being served.
+async fn unavailable_while_the_database_is(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    let needs_database = !(path.starts_with("/static/")
+        || path.starts_with("/api/docs")
+        || matches!(
+            path,
+            "/api/openapi.json" | "/healthz" | "/readyz" | "/metrics"
+        ));
+    if !needs_database || state.db.is_reachable() {
+        return next.run(request).await;
+    }
+    if path.starts_with("/api/") {
+        http::error::ApiError::Unavailable("database").into_response()
+    } else {
+        web::PageError::Unavailable.into_response()
+    }
 }
 
 /// The seed's API paths and the pages end in `/`; clients that leave it off reach the same

@@ -93,6 +93,10 @@ pub struct DatabaseArgs {
     /// (one writer at a time; more connections only add page caches), 10 on PostgreSQL.
     #[arg(long, env = "ALMANAC_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
+
+    /// Longest wait for a connection of the pool before a request is answered 503.
+    #[arg(long, env = "ALMANAC_DB_ACQUIRE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: Duration,
 }
 
 impl std::fmt::Debug for DatabaseArgs {
@@ -104,6 +108,7 @@ impl std::fmt::Debug for DatabaseArgs {
                 &self.database_url.as_deref().map(url_without_password),
             )
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
             .finish()
     }
 }
@@ -135,9 +140,14 @@ impl DatabaseArgs {
             (None, DatabaseTarget::Sqlite(_)) => 4,
             (None, DatabaseTarget::Postgres(_)) => 10,
         };
+        if self.db_acquire_timeout.is_zero() {
+            return Err(ConfigError::ZeroDuration {
+                setting: "ALMANAC_DB_ACQUIRE_TIMEOUT",
+            });
+        }
         Ok(PoolSettings {
             max_connections,
-            ..PoolSettings::default()
+            acquire_timeout: self.db_acquire_timeout,
         })
     }
 

@@ -18,6 +18,8 @@ pub mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -58,6 +60,8 @@ impl DatabaseTarget {
 pub struct Db {
     pool: Pool,
     changes: Changes,
+    /// Whether the last check found the database answering (see [`Db::watch_reachability`]).
+    reachable: Arc<AtomicBool>,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +184,8 @@ impl From<sqlx::migrate::MigrateError> for StorageError {
 }
 
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
+/// How often a process checks that PostgreSQL answers.
+const REACHABILITY_PERIOD: Duration = Duration::from_secs(1);
 
 /// A pool's connections, for metrics.
 #[derive(Debug, Clone, Copy)]
@@ -209,7 +215,48 @@ impl Db {
         Db {
             pool,
             changes: Changes::default(),
+            reachable: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// Whether the database answered the last check: while it does not, requests answer 503 at
+    /// once instead of each waiting the pool's acquire timeout first.
+    pub fn is_reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Checks every [`REACHABILITY_PERIOD`] that PostgreSQL answers, until the pool is closed;
+    /// says once when it stops answering and once when it is back. (An embedded SQLite file is
+    /// always there.)
+    pub fn watch_reachability(&self) {
+        let Pool::Postgres(pool) = &self.pool else {
+            return;
+        };
+        let (db, pool) = (self.clone(), pool.clone());
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(REACHABILITY_PERIOD);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if pool.is_closed() {
+                    return;
+                }
+                let was_reachable = db.is_reachable();
+                let reachable = match db.ping().await {
+                    Ok(()) => true,
+                    Err(error) => {
+                        if was_reachable {
+                            tracing::warn!(%error, "database unreachable: requests answer 503 until it is back");
+                        }
+                        false
+                    }
+                };
+                if reachable && !was_reachable {
+                    tracing::info!("database reachable again");
+                }
+                db.reachable.store(reachable, Ordering::Relaxed);
+            }
+        });
     }
 
     pub fn pool(&self) -> &Pool {

@@ -8,6 +8,8 @@ mod pages;
 mod templates;
 mod visitor;
 
+pub use error::PageError;
+
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};

@@ -1,6 +1,8 @@
 //! A database that goes down and comes back, as PostgreSQL restarting does: requests answer a
 //! prompt 503 meanwhile, nothing half-done is left, and service resumes by itself.
 
+use std::time::{Duration, Instant};
+
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -9,12 +11,17 @@ use crate::support::{Relay, TestApp};
 #[tokio::test]
 async fn while_postgresql_is_down_requests_answer_503_and_service_resumes_by_itself() {
     let mut relay = None;
-    let app = TestApp::spawn_on_postgres_through(|server| {
-        let started = Relay::start(server);
-        let address = started.address;
-        relay = Some(started);
-        (address.ip().to_string(), address.port())
-    })
+    // A pool that would wait ten minutes for a connection: only answering at once while the
+    // database is known to be away keeps requests from waiting until they time out.
+    let app = TestApp::spawn_on_postgres_through(
+        |server| {
+            let started = Relay::start(server);
+            let address = started.address;
+            relay = Some(started);
+            (address.ip().to_string(), address.port())
+        },
+        &["--db-acquire-timeout", "10min"],
+    )
     .await;
     let relay = relay.expect("the relay started");
     let (access, _) = app.signed_up("ada@example.com").await;
@@ -31,6 +38,11 @@ async fn while_postgresql_is_down_requests_answer_503_and_service_resumes_by_its
         ready.body,
         json!({"detail": "Service unavailable: database."})
     );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.state.db.is_reachable() {
+        assert!(Instant::now() < deadline, "the outage is noticed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let write = app
         .call(Method::POST, "/api/v1/events/", Some(&event), &access)
         .await;
@@ -45,8 +57,22 @@ async fn while_postgresql_is_down_requests_answer_503_and_service_resumes_by_its
         json!({"detail": "Service unavailable: database."})
     );
     assert_eq!(write.header("retry-after"), Some("5"));
+    let page = app.get("/login/", None).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    let html = page.body.as_str().expect("an HTML page");
+    assert!(html.contains("cannot reach its database"), "{html}");
+    assert_eq!(
+        app.get("/healthz", None).await.status,
+        StatusCode::OK,
+        "the process itself is up"
+    );
 
     relay.restore();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !app.state.db.is_reachable() {
+        assert!(Instant::now() < deadline, "the return is noticed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let write = app
         .call(Method::POST, "/api/v1/events/", Some(&event), &access)
         .await;

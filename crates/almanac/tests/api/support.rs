@@ -83,11 +83,14 @@ impl TestApp {
 
     /// Spawns on a fresh PostgreSQL database reached through `route`, which is given the
     /// server's address (`host:port`) and answers the address to connect to instead.
-    pub async fn spawn_on_postgres_through(route: impl FnOnce(String) -> (String, u16)) -> TestApp {
+    pub async fn spawn_on_postgres_through(
+        route: impl FnOnce(String) -> (String, u16),
+        extra_args: &[&str],
+    ) -> TestApp {
         let mut database = TestDatabase::create(Backend::Postgres).await;
         let (host, port) = route(database.postgres_server());
         database.url = Some(database.postgres_url_through(&host, port));
-        Self::on(Arc::new(database), &[]).await
+        Self::on(Arc::new(database), extra_args).await
     }
 
     /// Another process on the same database and job queue, as behind a load balancer: its own
