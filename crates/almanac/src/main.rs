@@ -46,10 +46,15 @@ async fn main() -> ExitCode {
     }
 }
 
+/// What is logged without `RUST_LOG`. The job queue library's own lines are off: it logs each
+/// failed poll and restart of a worker, which Almanac reports itself once per outage
+/// (`RUST_LOG=info,apalis_core=info` shows them).
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,apalis_core=off";
+
 /// Logs go to stderr; `RUST_LOG` filters them and `ALMANAC_LOG_FORMAT=json` structures them.
 fn init_tracing() {
     let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -66,14 +66,15 @@ pub async fn run_worker(jobs: Jobs, context: JobContext, shutdown: CancellationT
         if shutdown.is_cancelled() {
             break;
         }
+        // Said once per outage of the queue, however many restarts it takes.
         match outcome {
-            Ok(()) => tracing::warn!("the job worker stopped: its queue went away"),
-            Err(error) => tracing::warn!(%error, "the job worker failed"),
+            Ok(()) => outage::QUEUE.failed("the job worker stopped", &"its queue went away"),
+            Err(error) => outage::QUEUE.failed("the job worker failed", &error),
         }
         if started.elapsed() > HEALTHY_RUN {
             delay = RESTART_DELAYS.0;
         }
-        tracing::info!(?delay, "restarting the job worker");
+        tracing::debug!(?delay, "restarting the job worker");
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(delay) => delay = (delay * 2).min(RESTART_DELAYS.1),
@@ -180,9 +181,10 @@ where
     match jobs.release_worker(&worker).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, "jobs taken by the stopped worker queued again"),
-        Err(error) => {
-            tracing::warn!(%error, "cannot give back the stopped worker's jobs; the other workers will")
-        }
+        Err(error) => outage::QUEUE.failed(
+            "cannot give back the stopped worker's jobs; the other workers will",
+            &error,
+        ),
     }
     outcome
 }
@@ -327,7 +329,7 @@ async fn maintain(jobs: Jobs, context: JobContext, shutdown: CancellationToken) 
             },
             _ = forget.tick() => match jobs.forget_finished().await {
                 Ok(forgotten) => tracing::debug!(forgotten, "finished jobs forgotten"),
-                Err(error) => tracing::warn!(%error, "cannot forget finished jobs; will retry"),
+                Err(error) => outage::QUEUE.failed("cannot forget finished jobs", &error),
             },
         }
     }

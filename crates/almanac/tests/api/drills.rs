@@ -4,8 +4,9 @@
 //! and no series has an occurrence twice.
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -736,4 +737,60 @@ async fn serve_killed_mid_writes_loses_no_answered_write_and_duplicates_nothing(
         "no write, retried or not, made two events"
     );
     assert_generated_once(address, &token, &events);
+}
+
+#[tokio::test]
+async fn a_worker_tells_a_redis_outage_once_and_its_end_once() {
+    let mut redis = OwnRedis::start();
+    let url = redis.url();
+    let database = TestDatabase::create(Backend::Postgres).await;
+    migrate(&database);
+    // With the logging a production worker has by default.
+    let mut child = almanac_with(&database, &["worker"], &[("REDIS_URL", url.as_str())])
+        .env_remove("RUST_LOG")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("almanac worker starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let worker = Process(child);
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().expect("not poisoned").push(line);
+            }
+        })
+    };
+    let logged = |text: &str| {
+        let lines = lines.lock().expect("not poisoned");
+        if lines.iter().any(|line| line.contains(text)) {
+            Ok(())
+        } else {
+            Err(lines.join("\n"))
+        }
+    };
+    eventually(SHORTLY, "the worker to start", || {
+        logged("Almanac worker running")
+    });
+    redis.stop();
+    // Long enough for the worker to fail and start again several times (after 0.5, 1, 2 and 4 s).
+    std::thread::sleep(Duration::from_secs(8));
+    redis.restart();
+    eventually(SHORTLY, "the worker to say the queue is back", || {
+        logged("the job queue answers again")
+    });
+    drop(worker);
+    let _ = reader.join();
+    let lines = lines.lock().expect("not poisoned");
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning for the outage:\n{}",
+        lines.join("\n")
+    );
 }
