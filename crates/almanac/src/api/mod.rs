@@ -44,7 +44,7 @@ impl Modify for BearerAuth {
 }
 
 /// The error responses every operation can give, documented once: 401 wherever a token is required,
-/// and 413/415 wherever a JSON body is read.
+/// and 413/415 wherever a JSON body is read; and the PATCH bodies that may be left out.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -61,6 +61,14 @@ impl Modify for CommonResponses {
                 .build()
         };
         for item in openapi.paths.paths.values_mut() {
+            // A PATCH without a body changes nothing and answers 200, as DRF answers it.
+            if let Some(utoipa::openapi::RefOr::T(body)) = item
+                .patch
+                .as_mut()
+                .and_then(|patch| patch.request_body.as_mut())
+            {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
             let operations = [
                 &mut item.get,
                 &mut item.post,

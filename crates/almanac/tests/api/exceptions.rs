@@ -259,6 +259,8 @@ on_both_backends! {
             assert_eq!(unchanged.status, StatusCode::OK, "{}", unchanged.body);
             assert_eq!(unchanged.header("etag"), Some(etag.as_str()), "{body}");
         }
+        let without_body = app.call(Method::PATCH, &event_path(&event), None, &access).await;
+        assert_eq!((without_body.status, without_body.header("etag")), (StatusCode::OK, Some(etag.as_str())), "no body, no change");
         let others = app.call_if_match(Method::PATCH, &event_path(&event), Some(&json!({"title": "Retro"})), &access, &etag).await;
         assert_eq!(others.status, StatusCode::OK, "another client's If-Match still holds: {}", others.body);
     }

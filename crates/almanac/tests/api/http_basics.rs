@@ -273,6 +273,9 @@ on_both_backends! {
                 }
             }
         }
+        assert_eq!(paths["/api/v1/events/{event_id}/"]["patch"]["requestBody"]["required"], false, "an empty PATCH changes nothing");
+        assert_eq!(paths["/api/v1/event-occurrences/{occurrence_id}/"]["patch"]["requestBody"]["required"], false);
+        assert_eq!(paths["/api/v1/events/"]["post"]["requestBody"]["required"], true);
         assert!(paths["/api/v1/users/login/"]["post"]["responses"]["401"].is_object());
         assert!(paths["/api/v1/users/register/"]["post"]["responses"]["401"].is_null(), "no token needed to register");
     }
