@@ -472,8 +472,9 @@ async fn list_events(
 ) -> Result<Response, ApiError> {
     let page = query.page()?;
     let events = crate::storage::events::list_events(&state.db, user.id, page).await?;
-    let listed = json_page(events.into_iter().map(EventBody::from))
+    let mut listed = json_page(events.rows.into_iter().map(EventBody::from))
         .map_err(|error| ApiError::Internal(error.into()))?;
+    listed.cut_short |= events.cut_short;
     Ok(list_answer(&uri, page, listed))
 }
 

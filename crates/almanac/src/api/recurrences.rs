@@ -34,8 +34,9 @@ async fn list_recurrences(
 ) -> Result<Response, ApiError> {
     let page = query.page()?;
     let series = event_storage::list_recurring_events(&state.db, user.id, page).await?;
-    let listed = json_page(series.iter().filter_map(RecurrenceBody::of))
+    let mut listed = json_page(series.rows.iter().filter_map(RecurrenceBody::of))
         .map_err(|error| ApiError::Internal(error.into()))?;
+    listed.cut_short |= series.cut_short;
     Ok(list_answer(&uri, page, listed))
 }
 

@@ -338,16 +338,54 @@ pub async fn find_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<Option<Even
 }
 
 /// The owner's events by start time.
-pub async fn list_events(db: &Db, owner_id: Uuid, page: Page) -> Result<Vec<Event>, StorageError> {
+/// A page of a list, and whether rows were left out of it to stay within [`PAGE_TEXT_BUDGET`].
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub rows: Vec<T>,
+    pub cut_short: bool,
+}
+
+/// The most text one page of events holds in memory: 5,000 events whose descriptions are at their
+/// longest would otherwise take some 300 MB before the answer is cut to its size limit.
+pub const PAGE_TEXT_BUDGET: usize = 4 * 1024 * 1024;
+
+/// Reads rows one at a time until their text passes [`PAGE_TEXT_BUDGET`] (the first row always,
+/// so every page makes progress); the rest of the query is dropped.
+async fn within_budget(
+    rows: impl futures::Stream<Item = Result<EventRow, sqlx::Error>>,
+) -> Result<Listed<Event>, StorageError> {
+    use futures::TryStreamExt;
+    let mut rows = std::pin::pin!(rows);
+    let (mut kept, mut text) = (Vec::new(), 0);
+    while let Some(row) = rows.try_next().await? {
+        if text >= PAGE_TEXT_BUDGET {
+            return Ok(Listed {
+                rows: kept,
+                cut_short: true,
+            });
+        }
+        text +=
+            row.title.len() + row.description.len() + row.exdates.as_ref().map_or(0, String::len);
+        kept.push(Event::try_from(row)?);
+    }
+    Ok(Listed {
+        rows: kept,
+        cut_short: false,
+    })
+}
+
+pub async fn list_events(
+    db: &Db,
+    owner_id: Uuid,
+    page: Page,
+) -> Result<Listed<Event>, StorageError> {
     const SQL: &str =
         select_events!("WHERE e.owner_id = $1 ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3");
-    let rows: Vec<EventRow> = on_pool!(db, pool => sqlx::query_as(SQL)
+    on_pool!(db, pool => within_budget(sqlx::query_as(SQL)
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch_all(pool)
-        .await?);
-    decode_all(rows)
+        .fetch(pool)).await)
 }
 
 /// An event with its owner's email, for the admin pages.
@@ -488,17 +526,15 @@ pub async fn list_recurring_events(
     db: &Db,
     owner_id: Uuid,
     page: Page,
-) -> Result<Vec<Event>, StorageError> {
+) -> Result<Listed<Event>, StorageError> {
     const SQL: &str = select_events!(
         "WHERE e.owner_id = $1 AND r.id IS NOT NULL ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3"
     );
-    let rows: Vec<EventRow> = on_pool!(db, pool => sqlx::query_as(SQL)
+    on_pool!(db, pool => within_budget(sqlx::query_as(SQL)
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch_all(pool)
-        .await?);
-    decode_all(rows)
+        .fetch(pool)).await)
 }
 
 /// The event that owns recurrence `id`, if the owner has it.

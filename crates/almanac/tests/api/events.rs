@@ -132,6 +132,12 @@ on_both_backends! {
             assert_eq!(created.status, StatusCode::CREATED);
         }
         app.run_pending_jobs().await;
+        // What the database hands over is bounded too, not only what is sent.
+        let owner = app.get("/api/v1/users/me/", Some(&access)).await.string("id").parse().expect("a UUID");
+        let read = almanac::storage::events::list_events(&app.state.db, owner, almanac::storage::events::Page { limit: 5000, offset: 0 })
+            .await
+            .expect("listed");
+        assert!(read.cut_short && read.rows.len() < 70, "{} rows read at once", read.rows.len());
         for list in ["/api/v1/events/", "/api/v1/recurrences/", "/api/v1/event-occurrences/"] {
             let mut seen = Vec::new();
             let mut next = Some(list.to_owned());
