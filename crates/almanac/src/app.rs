@@ -23,7 +23,7 @@ use crate::config::{HttpSettings, ServeConfig};
 use crate::events::{Events, SeriesLimits};
 use crate::jobs::{self, Clock, JobContext, Jobs, QueueTarget};
 use crate::storage::idempotency::purge_idempotency_keys;
-use crate::storage::{DatabaseTarget, Db, PoolSettings, Timestamp};
+use crate::storage::{DatabaseTarget, Db, PoolSettings, StorageError, Timestamp};
 use crate::{api, http, web};
 
 /// What every handler can reach.
@@ -115,13 +115,7 @@ async fn unavailable_while_the_database_is(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let path = request.uri().path();
-    let needs_database = !(path.starts_with("/static/")
-        || path.starts_with("/api/docs")
-        || matches!(
-            path,
-            "/api/openapi.json" | "/healthz" | "/readyz" | "/metrics"
-        ));
-    if !needs_database || state.db.is_reachable() {
+    if is_operational(path) || state.db.is_reachable() {
         return next.run(request).await;
     }
     if path.starts_with("/api/") {
@@ -131,17 +125,22 @@ async fn unavailable_while_the_database_is(
     }
 }
 
+/// Files, the API documentation, the probes and the metrics: paths kept exactly as written, and
+/// served without the database.
+fn is_operational(path: &str) -> bool {
+    path.starts_with("/static/")
+        || path.starts_with("/api/docs")
+        || matches!(
+            path,
+            "/api/openapi.json" | "/healthz" | "/readyz" | "/metrics"
+        )
+}
+
 /// The seed's API paths and the pages end in `/`; clients that leave it off reach the same
-/// endpoint. Files (`/static/…`) and the probes keep their exact paths.
+/// endpoint. Operational paths (files, documentation, probes, metrics) keep theirs.
 fn add_trailing_slash(mut request: Request) -> Request {
     let path = request.uri().path();
-    let exact = path.starts_with("/static/")
-        || path.starts_with("/api/docs")
-        || path == "/api/openapi.json"
-        || path == "/metrics"
-        || path == "/healthz"
-        || path == "/readyz";
-    if !exact && !path.ends_with('/') {
+    if !is_operational(path) && !path.ends_with('/') {
         let path_and_query = match request.uri().query() {
             Some(query) => format!("{path}/?{query}"),
             None => format!("{path}/"),
@@ -298,13 +297,13 @@ async fn housekeeping(state: AppState, shutdown: CancellationToken) {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = ticks.tick() => {
-                let before = Timestamp::now() - IDEMPOTENCY_KEY_LIFETIME;
-                let purged = match state.accounts.purge_expired().await {
-                    Ok(accounts) => purge_idempotency_keys(&state.db, before)
-                        .await
-                        .map(|keys| accounts + keys),
-                    Err(error) => Err(error),
-                };
+                let purged = async {
+                    let accounts = state.accounts.purge_expired().await?;
+                    let before = Timestamp::now() - IDEMPOTENCY_KEY_LIFETIME;
+                    let keys = purge_idempotency_keys(&state.db, before).await?;
+                    Ok::<_, StorageError>(accounts + keys)
+                }
+                .await;
                 match purged {
                     Ok(purged) => tracing::debug!(purged, "housekeeping done"),
                     Err(error) => tracing::warn!(%error, "housekeeping failed; will retry"),
