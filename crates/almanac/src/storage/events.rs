@@ -337,7 +337,6 @@ pub async fn find_event(db: &Db, owner_id: Uuid, id: Uuid) -> Result<Option<Even
     row.map(Event::try_from).transpose()
 }
 
-/// The owner's events by start time.
 /// A page of a list, and whether rows were left out of it to stay within [`PAGE_TEXT_BUDGET`].
 #[derive(Debug)]
 pub struct Listed<T> {
@@ -374,6 +373,7 @@ async fn within_budget(
     })
 }
 
+/// The owner's events by start time.
 pub async fn list_events(
     db: &Db,
     owner_id: Uuid,

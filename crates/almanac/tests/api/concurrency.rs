@@ -44,8 +44,7 @@ fn start(database: &TestDatabase, backend: Backend) -> (Vec<Process>, Vec<Socket
 
 fn version(answer: &Answer) -> i64 {
     answer
-        .etag
-        .as_deref()
+        .header("etag")
         .and_then(|tag| tag.trim_matches('"').parse().ok())
         .unwrap_or_else(|| panic!("no ETag in {answer:?}"))
 }

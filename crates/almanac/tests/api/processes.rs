@@ -90,7 +90,6 @@ pub fn serving(mut command: Command) -> (Process, SocketAddr) {
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
-    pub etag: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Value,
 }
@@ -180,13 +179,8 @@ pub fn try_request(
             format!("a truncated answer: {response:?}"),
         ));
     }
-    let etag = headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("etag"))
-        .map(|(_, value)| value.clone());
     Ok(Answer {
         status,
-        etag,
         headers,
         body: serde_json::from_str(body).unwrap_or(Value::Null),
     })
