@@ -19,7 +19,7 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{CurrentUser, Fields, FromFields, IfMatch, ValidJson, etag, etag_value};
 use crate::http::pagination::{JsonPage, PageQuery, json_page, link_headers};
 use crate::storage::Timestamp;
-use crate::storage::events::Page;
+use crate::storage::events::{Listed, Page};
 use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::validation::FieldErrors;
 
@@ -243,10 +243,11 @@ pub struct WindowKey {
 pub struct Window(JsonPage);
 
 impl Window {
-    fn serialize(found: Vec<Occurrence>) -> Result<Window, ApiError> {
-        json_page(found.into_iter().map(OccurrenceBody::from))
-            .map(Window)
-            .map_err(|error| ApiError::Internal(error.into()))
+    fn serialize(found: Listed<Occurrence>) -> Result<Window, ApiError> {
+        let mut page = json_page(found.rows.into_iter().map(OccurrenceBody::from))
+            .map_err(|error| ApiError::Internal(error.into()))?;
+        page.cut_short |= found.cut_short;
+        Ok(Window(page))
     }
 }
 

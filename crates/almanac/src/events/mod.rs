@@ -17,8 +17,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use crate::storage::events::Page;
-use crate::storage::events::{self as event_storage, Event};
+use crate::storage::events::{self as event_storage, Event, Listed, Page};
 use crate::storage::idempotency::{self, Creation, IdempotencyKey};
 use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError};
@@ -296,7 +295,7 @@ impl Events {
         owner_id: Uuid,
         filter: OccurrenceFilter,
         page: Page,
-    ) -> Result<Vec<Occurrence>, StorageError> {
+    ) -> Result<Listed<Occurrence>, StorageError> {
         window::list_occurrences(&self.db, owner_id, filter, page).await
     }
 

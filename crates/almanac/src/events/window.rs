@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::identity;
 use super::overrides::{Overrides, occurrence_of};
 use super::series::instances_of;
-use crate::storage::events::{self as event_storage, Event, Page};
+use crate::storage::events::{self as event_storage, Event, Listed, PAGE_TEXT_BUDGET, Page};
 use crate::storage::exceptions;
 use crate::storage::occurrences::{self, GeneratedOccurrence, Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError, Timestamp};
@@ -17,36 +17,45 @@ use crate::storage::{Db, StorageError, Timestamp};
 /// Slack for an all-day occurrence, whose length in hours changes with DST.
 const ONE_DAY: Duration = Duration::from_secs(86_400);
 
+/// The page of the owner's occurrences that `filter` selects: the stored ones and, for series
+/// stored only up to a horizon before the window's end, those computed beyond it. Rows past
+/// [`PAGE_TEXT_BUDGET`] of text are left for the next page.
 pub async fn list_occurrences(
     db: &Db,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
-) -> Result<Vec<Occurrence>, StorageError> {
+) -> Result<Listed<Occurrence>, StorageError> {
     let stored = occurrences::list_occurrences(db, owner_id, filter, page).await?;
     if stored.beyond_horizon == Some(false) {
-        return Ok(stored.occurrences);
+        return Ok(Listed {
+            rows: stored.occurrences,
+            cut_short: stored.cut_short,
+        });
     }
     let to = filter.to.unwrap_or(Timestamp::MAX);
     let beyond_horizon =
         event_storage::series_stored_before(db, owner_id, to, filter.event_id).await?;
     if beyond_horizon.is_empty() {
-        return Ok(stored.occurrences);
+        return Ok(Listed {
+            rows: stored.occurrences,
+            cut_short: stored.cut_short,
+        });
     }
     // The page is cut from the merged list, so each source gives all it could contribute: the
-    // stored rows from the first, and as many computed ones from each series.
+    // stored rows from the first, and as many computed ones from each series. Until the cut they
+    // are kept without their text, which a deep page would otherwise hold many times over.
     let wanted = page.offset.saturating_add(page.limit);
-    let mut merged = if page.offset == 0 {
-        stored.occurrences
-    } else {
-        let from_first = Page {
-            limit: wanted,
-            offset: 0,
-        };
-        occurrences::list_occurrences(db, owner_id, filter, from_first)
-            .await?
-            .occurrences
+    let from_first = Page {
+        limit: wanted,
+        offset: 0,
     };
+    let mut merged: Vec<Entry> =
+        occurrences::list_occurrence_keys(db, owner_id, filter, from_first)
+            .await?
+            .into_iter()
+            .map(|(start, id)| Entry::Stored { start, id })
+            .collect();
     let from = filter.from.unwrap_or(Timestamp::MIN);
     let wanted = usize::try_from(wanted).unwrap_or(usize::MAX);
     let earliest = beyond_horizon
@@ -55,7 +64,7 @@ pub async fn list_occurrences(
         .min()
         .unwrap_or(Timestamp::MAX);
     let mut owned = exceptions::list_owner_exceptions_from(db, owner_id, earliest).await?;
-    for event in &beyond_horizon {
+    for (series, event) in beyond_horizon.iter().enumerate() {
         let (theirs, others): (Vec<_>, Vec<_>) = owned
             .into_iter()
             .partition(|(event_id, _)| *event_id == event.id);
@@ -67,12 +76,78 @@ pub async fn list_occurrences(
             to,
             include_cancelled: filter.include_cancelled,
         };
-        merged.extend(computed(event, &overrides, window, wanted)?);
+        merged.extend(
+            computed(event, &overrides, window, wanted)?
+                .into_iter()
+                .map(|generated| Entry::Computed { series, generated }),
+        );
     }
-    merged.sort_by_key(|occurrence| (occurrence.start_at, occurrence.id));
+    merged.sort_by_key(Entry::key);
+    let mut entries = merged.into_iter();
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    Ok(merged.into_iter().skip(offset).take(limit).collect())
+    let stored_before = entries
+        .by_ref()
+        .take(offset)
+        .filter(Entry::is_stored)
+        .count();
+    let entries: Vec<Entry> = entries.take(limit).collect();
+    let stored_in_page = entries.iter().filter(|entry| entry.is_stored()).count();
+    // The page's stored rows, now with their text: at offset 0 they lead the first query's.
+    let stored = if stored_before == 0 && page.offset == 0 {
+        stored
+    } else {
+        let their_page = Page {
+            limit: i64::try_from(stored_in_page).unwrap_or(i64::MAX),
+            offset: i64::try_from(stored_before).unwrap_or(i64::MAX),
+        };
+        occurrences::list_occurrences(db, owner_id, filter, their_page).await?
+    };
+    let mut stored_rows = stored.occurrences.into_iter();
+    let (mut rows, mut text, mut cut_short) = (Vec::new(), 0, false);
+    for entry in entries {
+        let occurrence = match entry {
+            _ if text >= PAGE_TEXT_BUDGET => None,
+            Entry::Stored { .. } => stored_rows.next(),
+            Entry::Computed { series, generated } => {
+                Some(occurrence_of(&beyond_horizon[series], generated))
+            }
+        };
+        // Out of budget, or stored rows that the text query cut short or that changed since.
+        let Some(occurrence) = occurrence else {
+            cut_short = true;
+            break;
+        };
+        text += occurrence.text_len();
+        rows.push(occurrence);
+    }
+    Ok(Listed { rows, cut_short })
+}
+
+/// An occurrence of a merged page before its text is read: stored, or computed from the
+/// `series`-th of the series beyond their horizon.
+enum Entry {
+    Stored {
+        start: Timestamp,
+        id: Uuid,
+    },
+    Computed {
+        series: usize,
+        generated: GeneratedOccurrence,
+    },
+}
+
+impl Entry {
+    fn key(&self) -> (Timestamp, Uuid) {
+        match self {
+            Entry::Stored { start, id } => (*start, *id),
+            Entry::Computed { generated, .. } => (generated.start, generated.id),
+        }
+    }
+
+    fn is_stored(&self) -> bool {
+        matches!(self, Entry::Stored { .. })
+    }
 }
 
 pub async fn find_occurrence(
@@ -150,7 +225,7 @@ fn computed(
     overrides: &Overrides,
     window: Window,
     wanted: usize,
-) -> Result<Vec<Occurrence>, StorageError> {
+) -> Result<Vec<GeneratedOccurrence>, StorageError> {
     let Some(stored_until) = event.stored_until else {
         return Ok(Vec::new());
     };
@@ -169,13 +244,12 @@ fn computed(
             .filter(|instance| Timestamp::from(instance.start) == exception.original_start)?;
         Some(overrides.apply(event.id, instance))
     });
-    let mut shown: Vec<Occurrence> = in_place
+    let mut shown: Vec<GeneratedOccurrence> = in_place
         .filter(|occurrence| window.shows(occurrence))
         .take(wanted)
         .chain(moved.filter(|occurrence| window.shows(occurrence)))
-        .map(|occurrence| occurrence_of(event, occurrence))
         .collect();
-    shown.sort_by_key(|occurrence| (occurrence.start_at, occurrence.id));
+    shown.sort_by_key(|occurrence| (occurrence.start, occurrence.id));
     shown.truncate(wanted);
     Ok(shown)
 }

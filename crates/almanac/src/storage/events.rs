@@ -348,11 +348,13 @@ pub struct Listed<T> {
 /// longest would otherwise take some 300 MB before the answer is cut to its size limit.
 pub const PAGE_TEXT_BUDGET: usize = 4 * 1024 * 1024;
 
-/// Reads rows one at a time until their text passes [`PAGE_TEXT_BUDGET`] (the first row always,
-/// so every page makes progress); the rest of the query is dropped.
-async fn within_budget(
-    rows: impl futures::Stream<Item = Result<EventRow, sqlx::Error>>,
-) -> Result<Listed<Event>, StorageError> {
+/// Reads rows one at a time until their text (`text_of`) passes [`PAGE_TEXT_BUDGET`] (the first
+/// row always, so every page makes progress); the rest of the query is dropped.
+pub(super) async fn within_budget<R, T>(
+    rows: impl futures::Stream<Item = Result<R, sqlx::Error>>,
+    text_of: impl Fn(&R) -> usize,
+    decode: impl Fn(R) -> Result<T, StorageError>,
+) -> Result<Listed<T>, StorageError> {
     use futures::TryStreamExt;
     let mut rows = std::pin::pin!(rows);
     let (mut kept, mut text) = (Vec::new(), 0);
@@ -363,14 +365,19 @@ async fn within_budget(
                 cut_short: true,
             });
         }
-        text +=
-            row.title.len() + row.description.len() + row.exdates.as_ref().map_or(0, String::len);
-        kept.push(Event::try_from(row)?);
+        text += text_of(&row);
+        kept.push(decode(row)?);
     }
     Ok(Listed {
         rows: kept,
         cut_short: false,
     })
+}
+
+impl EventRow {
+    fn text_len(&self) -> usize {
+        self.title.len() + self.description.len() + self.exdates.as_ref().map_or(0, String::len)
+    }
 }
 
 /// The owner's events by start time.
@@ -385,7 +392,7 @@ pub async fn list_events(
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch(pool)).await)
+        .fetch(pool), EventRow::text_len, Event::try_from).await)
 }
 
 /// An event with its owner's email, for the admin pages.
@@ -534,7 +541,7 @@ pub async fn list_recurring_events(
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)
-        .fetch(pool)).await)
+        .fetch(pool), EventRow::text_len, Event::try_from).await)
 }
 
 /// The event that owns recurrence `id`, if the owner has it.

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::events::{Event, Page};
+use super::events::{Event, Page, within_budget};
 use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx};
 
 /// An occurrence as the calendar shows it, with what it needs of its event.
@@ -29,6 +29,13 @@ pub struct Occurrence {
     pub cancelled: bool,
     /// The event's version: the occurrence's ETag.
     pub version: i64,
+}
+
+impl Occurrence {
+    /// The length of its text: what a page holds of it beyond a fixed size.
+    pub fn text_len(&self) -> usize {
+        self.event_title.len() + self.title.len() + self.description.len()
+    }
 }
 
 /// One generated occurrence: its identity is `(event, original_start)`, and `id` is derived from
@@ -72,19 +79,18 @@ macro_rules! select_occurrences {
     };
 }
 
-/// The range query, with extra conditions (an event, `$6`; cancelled ones left out) or none.
-/// Separate statements rather than one with `$6 IS NULL OR …`, whose estimate PostgreSQL's generic
-/// plan gets badly wrong (docs/BENCHMARKS.md). Each row also says whether any of the owner's
-/// series is stored only up to a point before the window's end, so that the common answer — none
-/// — costs no second round trip. The scan's lower bound takes the longest of the owner's events
-/// and moved occurrences.
-macro_rules! list_occurrences_sql {
-    ($($extra_condition:literal),*) => {
-        select_occurrences!(
-            ", EXISTS (SELECT 1 FROM events h WHERE h.owner_id = $1 AND h.stored_until IS NOT NULL \
-             AND h.stored_until < $3 AND h.occurrences_revision = h.revision) AS beyond_horizon ",
+/// The range query: `$select` (up to its `FROM`), then the conditions, with extra ones (an event,
+/// `$7`; cancelled ones left out) or none. Separate statements rather than one with
+/// `$7 IS NULL OR …`, whose estimate PostgreSQL's generic plan gets badly wrong
+/// (docs/BENCHMARKS.md). The scan's lower bound takes the longest of the owner's events and moved
+/// occurrences, but never reaches below year 1 (`$6`): an event may last millennia, and
+/// PostgreSQL refuses a timestamp more than 4,713 years before year 1.
+macro_rules! range_sql {
+    ($select:expr $(, $extra_condition:literal)*) => {
+        concat!(
+            $select,
             "WHERE o.owner_id = $1 \
-             AND o.start_at >= $2 - (SELECT MAX(d.length) FROM (\
+             AND o.start_at >= $2 - (SELECT MAX(CASE WHEN d.length > $2 - $6 THEN $2 - $6 ELSE d.length END) FROM (\
                  SELECT l.end_at - l.start_at AS length FROM events l WHERE l.owner_id = $1 UNION ALL \
                  SELECT x.end_at - x.start_at FROM occurrence_exceptions x WHERE x.owner_id = $1 AND x.start_at IS NOT NULL\
              ) d) \
@@ -95,17 +101,54 @@ macro_rules! list_occurrences_sql {
     };
 }
 
-/// Binds `$1`…`$5` of [`list_occurrences_sql`] to `$query`.
+/// The four forms of the range query over `$select`, as [`range_form`] picks them.
+macro_rules! range_forms {
+    ($select:expr) => {
+        [
+            range_sql!($select),
+            range_sql!($select, "AND NOT o.cancelled"),
+            range_sql!($select, "AND o.event_id = $7 "),
+            range_sql!($select, "AND o.event_id = $7 ", "AND NOT o.cancelled"),
+        ]
+    };
+}
+
+/// The form of the range query that `filter` needs.
+fn range_form(forms: &[&'static str; 4], filter: &OccurrenceFilter) -> &'static str {
+    forms[usize::from(filter.event_id.is_some()) * 2 + usize::from(!filter.include_cancelled)]
+}
+
+/// Binds the parameters of [`range_sql`] to `$query`.
 macro_rules! bind_range {
-    ($query:expr, $owner_id:expr, $filter:expr, $page:expr) => {
-        $query
+    ($query:expr, $owner_id:expr, $filter:expr, $page:expr) => {{
+        let query = $query
             .bind($owner_id)
             .bind($filter.from.unwrap_or(Timestamp::MIN))
             .bind($filter.to.unwrap_or(Timestamp::MAX))
             .bind($page.limit)
             .bind($page.offset)
+            .bind(Timestamp::MIN);
+        match $filter.event_id {
+            Some(event_id) => query.bind(event_id),
+            None => query,
+        }
+    }};
+}
+
+/// The occurrences of a range, each row also saying whether any of the owner's series is stored
+/// only up to a point before the window's end, so that the common answer — none — costs no second
+/// round trip.
+macro_rules! select_listed {
+    () => {
+        select_occurrences!(
+            ", EXISTS (SELECT 1 FROM events h WHERE h.owner_id = $1 AND h.stored_until IS NOT NULL \
+             AND h.stored_until < $3 AND h.occurrences_revision = h.revision) AS beyond_horizon ",
+            ""
+        )
     };
 }
+
+const LISTED_FORMS: [&str; 4] = range_forms!(select_listed!());
 
 /// A page of stored occurrences, and whether that may not be all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +158,9 @@ pub struct StoredPage {
     /// (its later occurrences are computed when asked for); `None` for an empty page, which
     /// cannot say.
     pub beyond_horizon: Option<bool>,
+    /// Whether rows were left out to keep the page's text within
+    /// [`PAGE_TEXT_BUDGET`](super::events::PAGE_TEXT_BUDGET).
+    pub cut_short: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -124,7 +170,8 @@ struct ListedRow {
     beyond_horizon: bool,
 }
 
-/// The owner's stored occurrences matching `filter`, by start time.
+/// The owner's stored occurrences matching `filter`, by start time, as many of the page's as fit
+/// in [`PAGE_TEXT_BUDGET`](super::events::PAGE_TEXT_BUDGET).
 ///
 /// Overlap is `start < to AND end > from`. To let the `(owner_id, start_at)` index bound the scan
 /// on both sides, the query also asks `start >= from - longest`, where `longest` is the longest
@@ -136,75 +183,68 @@ pub async fn list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<StoredPage, StorageError> {
-    const NOT_CANCELLED: &str = list_occurrences_sql!("AND NOT o.cancelled");
-    const ALL: &str = list_occurrences_sql!();
-    const EVENT_NOT_CANCELLED: &str =
-        list_occurrences_sql!("AND o.event_id = $6 ", "AND NOT o.cancelled");
-    const EVENT_ALL: &str = list_occurrences_sql!("AND o.event_id = $6");
-    let rows: Vec<ListedRow> = match (filter.event_id, filter.include_cancelled) {
-        (None, include_cancelled) => {
-            let sql = if include_cancelled {
-                ALL
-            } else {
-                NOT_CANCELLED
-            };
-            on_pool!(db, pool => bind_range!(sqlx::query_as(sql), owner_id, filter, page)
-                .fetch_all(pool)
-                .await?)
-        }
-        (Some(event_id), include_cancelled) => {
-            let sql = if include_cancelled {
-                EVENT_ALL
-            } else {
-                EVENT_NOT_CANCELLED
-            };
-            on_pool!(db, pool => bind_range!(sqlx::query_as(sql), owner_id, filter, page)
-                .bind(event_id)
-                .fetch_all(pool)
-                .await?)
-        }
-    };
+    let sql = range_form(&LISTED_FORMS, &filter);
+    let listed = on_pool!(db, pool => within_budget(
+        bind_range!(sqlx::query_as(sql), owner_id, filter, page).fetch(pool),
+        |row: &ListedRow| row.occurrence.text_len(),
+        |row: ListedRow| Ok((row.occurrence, row.beyond_horizon)),
+    )
+    .await?);
     Ok(StoredPage {
-        beyond_horizon: rows.first().map(|row| row.beyond_horizon),
-        occurrences: rows.into_iter().map(|row| row.occurrence).collect(),
+        beyond_horizon: listed
+            .rows
+            .first()
+            .map(|(_, beyond_horizon)| *beyond_horizon),
+        occurrences: listed
+            .rows
+            .into_iter()
+            .map(|(occurrence, _)| occurrence)
+            .collect(),
+        cut_short: listed.cut_short,
     })
 }
 
-/// How the database runs the calendar's range query (no event filter) with these arguments, one
-/// step per line: the way to check that it is served by the `(owner_id, start_at)` index.
+/// Where the stored occurrences of a page start, and their ids, without their text: what a page
+/// merged with computed occurrences is cut from.
+pub async fn list_occurrence_keys(
+    db: &Db,
+    owner_id: Uuid,
+    filter: OccurrenceFilter,
+    page: Page,
+) -> Result<Vec<(Timestamp, Uuid)>, StorageError> {
+    const KEY_FORMS: [&str; 4] = range_forms!("SELECT o.start_at, o.id FROM occurrences o ");
+    let sql = range_form(&KEY_FORMS, &filter);
+    Ok(
+        on_pool!(db, pool => bind_range!(sqlx::query_as(sql), owner_id, filter, page)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// How the database runs the range query with these arguments, one step per line: the way to
+/// check that it is served by the `(owner_id, start_at)` index.
 pub async fn explain_list_occurrences(
     db: &Db,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<String, StorageError> {
+    const SQLITE_FORMS: [&str; 4] = range_forms!(concat!("EXPLAIN QUERY PLAN ", select_listed!()));
+    const POSTGRES_FORMS: [&str; 4] = range_forms!(concat!("EXPLAIN ", select_listed!()));
     let steps: Vec<String> = match db.pool() {
         Pool::Sqlite(pool) => {
-            let rows: Vec<(i64, i64, i64, String)> = bind_range!(
-                sqlx::query_as(concat!(
-                    "EXPLAIN QUERY PLAN ",
-                    list_occurrences_sql!("AND NOT o.cancelled")
-                )),
-                owner_id,
-                filter,
-                page
-            )
-            .fetch_all(pool)
-            .await?;
+            let sql = range_form(&SQLITE_FORMS, &filter);
+            let rows: Vec<(i64, i64, i64, String)> =
+                bind_range!(sqlx::query_as(sql), owner_id, filter, page)
+                    .fetch_all(pool)
+                    .await?;
             rows.into_iter().map(|(.., step)| step).collect()
         }
         Pool::Postgres(pool) => {
-            bind_range!(
-                sqlx::query_scalar(concat!(
-                    "EXPLAIN ",
-                    list_occurrences_sql!("AND NOT o.cancelled")
-                )),
-                owner_id,
-                filter,
-                page
-            )
-            .fetch_all(pool)
-            .await?
+            let sql = range_form(&POSTGRES_FORMS, &filter);
+            bind_range!(sqlx::query_scalar(sql), owner_id, filter, page)
+                .fetch_all(pool)
+                .await?
         }
     };
     Ok(steps.join("\n"))

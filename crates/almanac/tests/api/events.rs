@@ -138,6 +138,10 @@ on_both_backends! {
             .await
             .expect("listed");
         assert!(read.cut_short && read.rows.len() < 70, "{} rows read at once", read.rows.len());
+        let occurrences = app.state.events.list_occurrences(owner, Default::default(), almanac::storage::events::Page { limit: 5000, offset: 0 })
+            .await
+            .expect("listed");
+        assert!(occurrences.cut_short && occurrences.rows.len() < 70, "{} occurrences read at once", occurrences.rows.len());
         for list in ["/api/v1/events/", "/api/v1/recurrences/", "/api/v1/event-occurrences/"] {
             let mut seen = Vec::new();
             let mut next = Some(list.to_owned());

@@ -117,6 +117,19 @@ on_both_backends! {
         assert_eq!(each(&to_the_end.body, "title"), ["Far"]);
     }
 
+    async fn an_event_lasting_millennia_stays_listed_from_the_first_year(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        // Longer than the 4,713 years PostgreSQL's timestamps reach below year 1.
+        app.create_event(&access, &json!({"title": "Epoch", "start_date": "0100-01-01T00:00:00Z", "end_date": "9000-01-01T00:00:00Z"})).await;
+        app.run_pending_jobs().await;
+        for query in ["", "?start_date=0050-01-01", "?start_date=2026-04-01&end_date=2026-05-01"] {
+            let listed = app.get(&format!("/api/v1/event-occurrences/{query}"), Some(&access)).await;
+            assert_eq!(listed.status, StatusCode::OK, "{query}: {}", listed.body);
+            assert_eq!(each(&listed.body, "title"), ["Epoch"], "{query}");
+        }
+    }
+
     async fn running_the_job_twice_leaves_the_same_rows(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;

@@ -124,6 +124,43 @@ on_both_backends! {
         assert_eq!(deeper.body, json!({"offset": ["Ensure this value is less than or equal to 100000."]}));
     }
 
+    async fn pages_across_the_horizon_hold_a_bounded_text_and_their_links_reach_every_occurrence_once(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        // 64 KiB a day (four-byte characters at the longest description), stored for years.
+        let description = "𝄞".repeat(16_384);
+        let body = json!({"title": "Journal", "description": description, "start_date": "2026-03-02T21:00:00Z", "end_date": "2026-03-02T21:30:00Z", "recurrence": {"frequency": "daily"}});
+        let event = app.create_event(&access, &body).await;
+        app.run_pending_jobs().await;
+        let (_, last) = stored(&app, event["id"].as_str().expect("id")).await;
+        let last = last.expect("stored").as_jiff();
+        // 100 days, half stored and half computed: 6.4 MiB of descriptions.
+        let from = last.checked_sub(jiff::SignedDuration::from_hours(24 * 50)).expect("in range");
+        let to = last.checked_add(jiff::SignedDuration::from_hours(24 * 50)).expect("in range");
+
+        let owner = app.get("/api/v1/users/me/", Some(&access)).await.string("id").parse().expect("a UUID");
+        let filter = almanac::storage::occurrences::OccurrenceFilter { from: Some(from.into()), to: Some(to.into()), ..Default::default() };
+        for offset in [0, 10] {
+            let page = almanac::storage::events::Page { limit: 5000, offset };
+            let read = app.state.events.list_occurrences(owner, filter, page).await.expect("listed");
+            assert!(read.cut_short && read.rows.len() < 70, "offset {offset}: {} occurrences read at once", read.rows.len());
+        }
+
+        let mut seen = Vec::new();
+        let mut next = Some(format!("/api/v1/event-occurrences/?start_date={from}&end_date={to}"));
+        while let Some(path) = next.take() {
+            let page = app.get(&path, Some(&access)).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            let size = serde_json::to_vec(&page.body).expect("json").len();
+            assert!(size <= 4 * 1024 * 1024, "{path}: {size} bytes");
+            seen.extend(each(&page.body, "start"));
+            next = page.header("link").map(|link| link.trim_start_matches('<').split('>').next().expect("a link").to_owned());
+        }
+        assert_eq!(seen.len(), 100, "every day once: {seen:?}");
+        let instants: Vec<jiff::Timestamp> = seen.iter().map(|s| s.parse().expect("instant")).collect();
+        assert!(instants.windows(2).all(|pair| pair[1].duration_since(pair[0]).as_hours() == 24), "in order, no gap, no duplicate");
+    }
+
     async fn the_workers_move_the_horizon_forward_by_themselves_keeping_the_ids(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
