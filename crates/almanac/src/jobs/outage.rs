@@ -1,6 +1,6 @@
-//! Saying once that the job queue is unreachable, and once that it answers again: a warning per
-//! attempt repeated every 250 ms in each worker, and once per write in `serve`, for as long as a
-//! Redis outage lasted.
+//! Saying once that the job queue fails, and once that it works again: a warning per attempt
+//! repeated every 250 ms in each worker, and once per write in `serve`, for as long as a Redis
+//! outage lasted. The wording claims no cause: the worker's own failures are told the same way.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,14 +23,14 @@ impl OutageLog {
         if self.down.swap(true, Ordering::Relaxed) {
             tracing::debug!(%error, "{what}");
         } else {
-            tracing::warn!(%error, "{what}; the job queue is unreachable, retrying quietly until it answers");
+            tracing::warn!(%error, "{what}; retrying quietly until the job queue works again");
         }
     }
 
-    /// Records a success: says so if the queue had been unreachable.
+    /// Records a success: says so if the queue had been failing.
     pub fn answered(&self) {
         if self.down.swap(false, Ordering::Relaxed) {
-            tracing::info!("the job queue answers again");
+            tracing::info!("the job queue works again");
         }
     }
 }
@@ -85,7 +85,7 @@ mod tests {
         let lines: Vec<&str> = output.lines().collect();
         assert_eq!(lines.len(), 3, "{output}");
         assert!(lines[0].contains("WARN") && lines[0].contains("connection refused"));
-        assert!(lines[1].contains("INFO") && lines[1].contains("answers again"));
+        assert!(lines[1].contains("INFO") && lines[1].contains("works again"));
         assert!(lines[2].contains("WARN"), "a new outage is told again");
     }
 }

@@ -1,6 +1,6 @@
 //! Fault drills with real processes on PostgreSQL and Redis: workers killed in the middle of their
-//! jobs, Redis lost and started again empty, PostgreSQL unreachable, `serve` killed while clients
-//! write. Through each, a write answered 2xx is never lost: its series is generated in the end,
+//! jobs, Redis lost and started again empty, PostgreSQL stopped and started again, `serve` killed
+//! while clients write. Through each, a write answered 2xx is never lost: its series is generated in the end,
 //! and no series has an occurrence twice.
 
 use std::collections::BTreeSet;
@@ -16,7 +16,7 @@ use almanac::jobs::{GenerateOccurrences, Jobs, QueueTarget};
 use serde_json::{Value, json};
 
 use crate::processes::{Answer, Process, almanac, migrate, serve, serving, sign_up, try_request};
-use crate::support::{Backend, OwnRedis, Relay, TestDatabase, redis_url};
+use crate::support::{Backend, OwnPostgres, OwnRedis, TestDatabase, redis_url};
 
 /// Every series is daily at 09:00 UTC from 2 March 2026, 30 times: 2 to 31 March.
 const DAYS: usize = 30;
@@ -36,6 +36,8 @@ const SHORTLY: Duration = Duration::from_secs(30);
 const GENERATED_WITHIN: Duration = Duration::from_secs(60);
 const RECONCILED_WITHIN: Duration = Duration::from_secs(120);
 const POLL: Duration = Duration::from_millis(50);
+/// How long PostgreSQL stays stopped in its drill.
+const POSTGRES_DOWN_FOR: Duration = Duration::from_secs(5);
 
 fn series(title: &str) -> Value {
     json!({
@@ -630,29 +632,26 @@ async fn redis_restarted_empty_mid_writes_loses_no_answered_write_and_duplicates
 }
 
 #[tokio::test]
-async fn an_unreachable_postgresql_answers_503_loses_no_answered_write_and_recovers_by_itself() {
-    let database = TestDatabase::create(Backend::Postgres).await;
+async fn postgresql_stopped_and_restarted_answers_503_loses_no_answered_write_and_recovers_by_itself()
+ {
+    let postgres = OwnPostgres::start();
+    let database = TestDatabase::on_own_server(&postgres);
     migrate(&database);
-    let relay = Relay::start(database.postgres_server());
-    let through_relay = database.postgres_url_through("127.0.0.1", relay.address.port());
-    let settings = [("DATABASE_URL", through_relay.as_str())];
-    let (_server, address) = serving(almanac_with(
-        &database,
-        &["serve", "--bind", "127.0.0.1:0"],
-        &settings,
-    ));
-    let mut workers = [worker(&database, &settings), worker(&database, &settings)];
+    let (_server, address) = serve(&database);
+    let mut workers = [worker(&database, &[]), worker(&database, &[])];
     let token = sign_up(address, "ada@example.com");
     wait_for_readiness(address, 200, "");
 
     let writers = Writers::start(address, &token, 2);
     writers.wait_for_answers(0, 50, 201);
     writers.wait_for_a_write_in_flight();
-    writers.enter("PostgreSQL was unreachable");
-    relay.cut();
+    writers.enter("PostgreSQL was stopped");
+    postgres.stop();
+    let stopped = Instant::now();
     wait_for_readiness(address, 503, "database");
     writers.wait_for_answers(writers.count(), 1, 503);
-    relay.restore();
+    std::thread::sleep(POSTGRES_DOWN_FOR.saturating_sub(stopped.elapsed()));
+    postgres.restart();
     writers.enter("PostgreSQL was back");
     wait_for_readiness(address, 200, "");
     writers.wait_for_answers(writers.count(), 50, 201);
@@ -773,7 +772,7 @@ async fn a_worker_tells_a_redis_outage_once_and_its_end_once() {
     std::thread::sleep(Duration::from_secs(8));
     redis.restart();
     eventually(SHORTLY, "the worker to say the queue is back", || {
-        logged("the job queue answers again")
+        logged("the job queue works again")
     });
     drop(worker);
     let _ = reader.join();

@@ -423,6 +423,16 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
+    /// The `postgres` database of a server of the test's own, with a Redis namespace of its own.
+    pub fn on_own_server(postgres: &OwnPostgres) -> TestDatabase {
+        TestDatabase {
+            data_dir: tempfile::tempdir().expect("temp dir"),
+            url: Some(postgres.url()),
+            redis_namespace: Some(format!("almanac_test_{}", uuid::Uuid::new_v4().simple())),
+            name: None,
+        }
+    }
+
     fn postgres_url(&self) -> url::Url {
         url::Url::parse(self.url.as_deref().expect("a PostgreSQL URL"))
             .expect("a valid PostgreSQL URL")
@@ -454,8 +464,10 @@ fn database_url(admin: &str, name: &str) -> String {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some(name) = self.name.take() else { return };
-        let namespace = self.redis_namespace.take();
+        let name = self.name.take();
+        let Some(namespace) = self.redis_namespace.take() else {
+            return;
+        };
         // The test's runtime is going away; drop the database from a runtime of our own.
         let dropper = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -463,16 +475,16 @@ impl Drop for TestDatabase {
                 .build()
                 .expect("runtime");
             runtime.block_on(async {
-                if let Ok(mut connection) = PgConnection::connect(&postgres_admin_url()).await {
+                if let Some(name) = name
+                    && let Ok(mut connection) = PgConnection::connect(&postgres_admin_url()).await
+                {
                     let _ = connection
                         .execute(sqlx::AssertSqlSafe(format!(
                             "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                         )))
                         .await;
                 }
-                if let Some(namespace) = namespace {
-                    forget_redis_namespace(&namespace).await;
-                }
+                forget_redis_namespace(&namespace).await;
             });
         });
         let _ = dropper.join();
@@ -631,6 +643,135 @@ impl OwnRedis {
             let _ = server.wait();
         }
     }
+}
+
+/// A PostgreSQL server of the test's own: a fresh cluster in a temporary directory, on a free
+/// port, that the test stops and starts again as an operator would. Run as the `postgres` user
+/// when the test runs as root, which PostgreSQL refuses to run as.
+pub struct OwnPostgres {
+    cluster: tempfile::TempDir,
+    port: u16,
+}
+
+impl OwnPostgres {
+    pub fn start() -> OwnPostgres {
+        let cluster = tempfile::tempdir().expect("temp dir");
+        if running_as_root() {
+            let owned = std::process::Command::new("chown")
+                .arg("postgres:")
+                .arg(cluster.path())
+                .status()
+                .expect("chown runs");
+            assert!(
+                owned.success(),
+                "the cluster's directory is given to postgres"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let postgres = OwnPostgres { cluster, port };
+        postgres.run(
+            "initdb",
+            &[
+                "--auth=trust",
+                "--username=postgres",
+                "--no-sync",
+                "--pgdata",
+            ],
+            &[postgres.data().as_str()],
+        );
+        postgres.restart();
+        postgres
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    pub fn restart(&self) {
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off",
+            self.port,
+            self.cluster.path().display()
+        );
+        let log = format!("{}/server.log", self.cluster.path().display());
+        self.run(
+            "pg_ctl",
+            &["start", "--wait", "--silent", "--pgdata"],
+            &[self.data().as_str(), "--log", &log, "--options", &options],
+        );
+    }
+
+    /// Stops the server as an operator would (`pg_ctl stop`, fast mode): sessions are ended and
+    /// new connections refused until [`OwnPostgres::restart`].
+    pub fn stop(&self) {
+        self.run(
+            "pg_ctl",
+            &["stop", "--wait", "--silent", "--mode=fast", "--pgdata"],
+            &[self.data().as_str()],
+        );
+    }
+
+    fn data(&self) -> String {
+        format!("{}/data", self.cluster.path().display())
+    }
+
+    fn run(&self, program: &str, args: &[&str], more: &[&str]) {
+        let output = postgres_command(program)
+            .args(args)
+            .args(more)
+            .output()
+            .unwrap_or_else(|error| panic!("{program} runs: {error}"));
+        assert!(
+            output.status.success(),
+            "{program} {args:?} {more:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = postgres_command("pg_ctl")
+            .args(["stop", "--mode=immediate", "--pgdata"])
+            .arg(self.data())
+            .output();
+    }
+}
+
+/// A PostgreSQL server program, as the `postgres` user when the test runs as root.
+fn postgres_command(program: &str) -> std::process::Command {
+    let program = postgres_program(program);
+    if running_as_root() {
+        let mut command = std::process::Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        std::process::Command::new(program)
+    }
+}
+
+/// Where a PostgreSQL server program is: Debian keeps them out of `PATH`, in a directory per
+/// major version (the last by name is taken); elsewhere, `PATH`.
+fn postgres_program(name: &str) -> std::path::PathBuf {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|version| version.path().join("bin").join(name))
+        .filter(|program| program.exists())
+        .max();
+    installed.unwrap_or_else(|| name.into())
+}
+
+fn running_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
 }
 
 impl Drop for OwnRedis {
