@@ -380,9 +380,15 @@ def load_benchmark(args, backend):
             ("login", "login.lua", {"BENCH_EMAILS": emails}, "/"),
             ("create", "create_event.lua", {"BENCH_TOKENS": tokens}, "/"),
         ]
+        if args.rows:
+            scenarios = [row for row in scenarios if row[0] == "healthz" or row[0] in args.rows]
         for name, script, env, path in scenarios:
             results[name] = wrk(deployment, script, seconds, connections, env, path)
             memory.phase(name)
+        if args.rows:
+            started = time.time()
+            wait_until_generated(http, seeded)
+            return {"backend": backend, "results": results, "backlog_seconds": time.time() - started}
         # The series created under load must all be generated before timing one on its own.
         started = time.time()
         wait_until_generated(http, seeded)
@@ -617,6 +623,19 @@ def load_section(report):
     return lines
 
 
+def rows_section(report):
+    healthz = report["results"]["healthz"]["rps"]
+    lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | errors + non-2xx |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, row in report["results"].items():
+        lines.append(f"| {name} | {row['rps']:,.0f} | {row['rps'] / healthz:.1%} | {row['p50_ms']:.2f} | "
+                     f"{row['p99_ms']:.2f} | {row['errors']} |")
+    if "create" in report["results"]:
+        lines += ["", f"The {report['results']['create']['requests']:,} series created under load were all "
+                      f"generated {report['backlog_seconds']:.1f} s after the load stopped."]
+    return lines
+
+
 def scale_section(rows, backend):
     lines = [
         "One user with 5 daily series (155 occurrences in March 2026) among other users' identical "
@@ -646,6 +665,9 @@ def replace_section(name, lines):
         file.write(before + begin + "\n" + "\n".join(lines) + "\n" + end + after)
 
 
+ROWS = ["me", "month", "cold", "far", "list", "detail", "login", "create"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
@@ -661,7 +683,12 @@ def main():
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--smoke", action="store_true",
                         help="a small, quick run that fails on any error or non-2xx answer (for CI)")
+    parser.add_argument("--rows", nargs="+", choices=ROWS,
+                        help="run only these rows of the load benchmark (and /healthz, the ceiling), print them "
+                             "and write nothing: to compare two builds (CARGO_TARGET_DIR picks the binary)")
     args = parser.parse_args()
+    if args.rows:
+        args.no_write = True
     if args.smoke:
         args.users, args.events, args.seconds, args.ready_samples, args.no_write = 5, 10, 2, 3, True
 
@@ -672,7 +699,9 @@ def main():
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     sections = {"machine": [machine()]}
     for backend in backends:
-        if not args.scale_only:
+        if args.rows:
+            sections[f"rows-{backend}"] = rows_section(load_benchmark(args, backend))
+        elif not args.scale_only:
             report = load_benchmark(args, backend)
             sections[f"load-{backend}"] = load_section(report)
             errors = sum(row["errors"] for row in report["results"].values())

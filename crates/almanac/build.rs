@@ -19,6 +19,9 @@ const VENDORED: &[(&str, &str)] = &[
 fn main() {
     println!("cargo:rerun-if-changed=web/package.json");
     println!("cargo:rerun-if-changed=web/package-lock.json");
+    // `sqlx::migrate!` embeds these; a build script that names what it watches turns off cargo's
+    // default of rebuilding on any change, so a new migration alone would not be embedded.
+    println!("cargo:rerun-if-changed=migrations");
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
 
