@@ -6,6 +6,7 @@
 
 mod outage;
 mod queue;
+mod wakeups;
 mod worker;
 
 use std::sync::Arc;

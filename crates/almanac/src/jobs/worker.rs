@@ -12,11 +12,12 @@ use apalis::layers::retry::HasherRng;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
 use apalis::prelude::{
     AbortError, Attempt, BackendExt, BoxDynError, Data, Event, EventListenerExt, RetryPolicy,
-    Strategy, WorkerBuilder, WorkerBuilderExt, WorkerContext, WorkerError,
+    WorkerBuilder, WorkerBuilderExt, WorkerContext, WorkerError,
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::wakeups::Wakeups;
 use super::{
     GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE, outage,
 };
@@ -169,12 +170,12 @@ where
         }
         match jobs {
             Jobs::Local { storage, inserted } => {
-                let strategy = Strategy::new()
-                    .stream(inserted.clone())
-                    .interval(LOCAL_POLL);
-                run_on!(storage.clone().poll_with_strategy(strategy))
+                let wakeups = Wakeups::new(LOCAL_POLL, Some(inserted.clone()));
+                run_on!(storage.clone().poll_with_strategy(wakeups))
             }
-            Jobs::Redis(storage) => run_on!(storage.clone().poll_with_interval(REDIS_POLL)),
+            Jobs::Redis(storage) => {
+                run_on!(storage.clone().poll_with_strategy(Wakeups::new(REDIS_POLL, None)))
+            }
         }
     }
     .await;
