@@ -388,7 +388,8 @@ def load_benchmark(args, backend):
         if args.rows:
             started = time.time()
             wait_until_generated(http, seeded)
-            return {"backend": backend, "results": results, "backlog_seconds": time.time() - started}
+            return {"backend": backend, "results": results, "backlog_seconds": time.time() - started,
+                    "rss_mb": memory.stop(), "rss_phases": memory.phases}
         # The series created under load must all be generated before timing one on its own.
         started = time.time()
         wait_until_generated(http, seeded)
@@ -630,6 +631,8 @@ def rows_section(report):
     for name, row in report["results"].items():
         lines.append(f"| {name} | {row['rps']:,.0f} | {row['rps'] / healthz:.1%} | {row['p50_ms']:.2f} | "
                      f"{row['p99_ms']:.2f} | {row['errors']} |")
+    lines += ["", f"Peak RSS of `almanac serve`: {report['rss_mb']:.1f} MB (per row: "
+                  + ", ".join(f"{name} {mb:.0f} MB" for name, mb in report["rss_phases"].items()) + ")."]
     if "create" in report["results"]:
         lines += ["", f"The {report['results']['create']['requests']:,} series created under load were all "
                       f"generated {report['backlog_seconds']:.1f} s after the load stopped."]
