@@ -8,12 +8,16 @@ const { defineConfig } = require('@playwright/test');
 const port = Number(process.env.E2E_PORT ?? 8765);
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.resolve(__dirname, '..', 'target');
 const binary = path.join(targetDir, 'debug', 'almanac');
-const dataDir = process.env.E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'almanac-e2e-'));
-process.env.E2E_DATA_DIR = dataDir;
+if (!process.env.E2E_DATA_DIR) {
+  process.env.E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'almanac-e2e-'));
+  process.env.E2E_CREATED_DATA_DIR = process.env.E2E_DATA_DIR;
+}
+const dataDir = process.env.E2E_DATA_DIR;
 process.env.E2E_ALMANAC_BIN = binary;
 
 module.exports = defineConfig({
   testDir: './tests',
+  globalTeardown: require.resolve('./global-teardown.js'),
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
@@ -36,7 +40,9 @@ module.exports = defineConfig({
     },
   },
   webServer: {
-    command: `cargo build --quiet -p almanac && "${binary}" serve --bind 127.0.0.1:${port} --data-dir "${dataDir}"`,
+    // The same build as `cargo test --workspace` makes (its features included), so that after the
+    // Rust tests nothing is rebuilt; cargo's progress shows when something is.
+    command: `cargo build --workspace --tests --locked && "${binary}" serve --bind 127.0.0.1:${port} --data-dir "${dataDir}"`,
     cwd: path.resolve(__dirname, '..'),
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 600_000,

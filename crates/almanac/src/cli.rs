@@ -18,6 +18,27 @@ pub struct Cli {
 
     #[command(flatten)]
     pub serve: ServeArgs,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// What the process logs, to standard error (every command).
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Which lines to log: `info`, `debug`, or per module (`info,tower_http=debug` adds a line
+    /// per request). Default: info,sqlx=warn,apalis_core=off
+    #[arg(long = "log", env = "RUST_LOG", global = true)]
+    pub filter: Option<String>,
+    /// `text` (in colour at a terminal), or `json`: one object per line, for a log collector
+    #[arg(long, env = "ALMANAC_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

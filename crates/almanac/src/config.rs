@@ -22,14 +22,21 @@ const SQLITE_FILE: &str = "almanac.sqlite3";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite:// (got {0:?})")]
+    #[error(
+        "{setting} must start with postgres://, postgresql:// or sqlite:// (got {0:?})",
+        setting = Setting("DATABASE_URL")
+    )]
     UnsupportedDatabaseUrl(String),
     #[error(
-        "ALMANAC_SECRET_KEY is required with PostgreSQL: every web and worker process must sign \
-         tokens with the same key (at least {MIN_SECRET_KEY_BYTES} bytes)"
+        "{setting} is required with PostgreSQL: every web and worker process must sign tokens with the \
+         same key (at least {MIN_SECRET_KEY_BYTES} bytes)",
+        setting = Setting("ALMANAC_SECRET_KEY")
     )]
     SecretKeyRequired,
-    #[error("ALMANAC_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes long (got {0})")]
+    #[error(
+        "{setting} must be at least {MIN_SECRET_KEY_BYTES} bytes long (got {0})",
+        setting = Setting("ALMANAC_SECRET_KEY")
+    )]
     SecretKeyTooShort(usize),
     #[error("the secret key file {path} is unusable: {reason}")]
     SecretKeyFile { path: PathBuf, reason: String },
@@ -39,22 +46,52 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{setting} must be longer than zero")]
-    ZeroDuration { setting: &'static str },
+    ZeroDuration { setting: Setting },
     #[error("{setting} must be at least 1")]
-    ZeroCount { setting: &'static str },
-    #[error("ALMANAC_HORIZON must be between 1 day and 100 years (got {0:?})")]
+    ZeroCount { setting: Setting },
+    #[error(
+        "{setting} must be between 1 day and 100 years (got {0:?})",
+        setting = Setting("ALMANAC_HORIZON")
+    )]
     HorizonOutOfRange(Duration),
-    #[error("ALMANAC_CORS_ORIGINS: {0:?} is not an origin like https://calendar.example.com")]
+    #[error(
+        "{setting}: {0:?} is not an origin like https://calendar.example.com",
+        setting = Setting("ALMANAC_CORS_ORIGINS")
+    )]
     BadCorsOrigin(String),
-    #[error("REDIS_URL must look like redis://host:6379/0 (got {0:?})")]
+    #[error(
+        "{setting} must look like redis://host:6379/0 (got {0:?})",
+        setting = Setting("REDIS_URL")
+    )]
     BadRedisUrl(String),
     #[error(
-        "`almanac worker` runs jobs from Redis: set REDIS_URL (without Redis, `almanac serve` runs \
-         its own jobs)"
+        "`almanac worker` runs jobs from Redis: set {setting} (without Redis, `almanac serve` runs its \
+         own jobs)",
+        setting = Setting("REDIS_URL")
     )]
     WorkerNeedsRedis,
-    #[error("ALMANAC_REDIS_NAMESPACE must be letters, digits, '-', '_' or ':' (got {0:?})")]
+    #[error(
+        "{setting} must be letters, digits, '-', '_' or ':' (got {0:?})",
+        setting = Setting("ALMANAC_REDIS_NAMESPACE")
+    )]
     BadRedisNamespace(String),
+}
+
+/// A setting as a message names it: by its flag and its environment variable, since either may be
+/// where the value came from (`--secret-key (ALMANAC_SECRET_KEY)`). Every flag is its variable
+/// without `ALMANAC_`, in lower case, with dashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting(pub &'static str);
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", flag_of(self.0), self.0)
+    }
+}
+
+fn flag_of(variable: &str) -> String {
+    let name = variable.strip_prefix("ALMANAC_").unwrap_or(variable);
+    format!("--{}", name.to_ascii_lowercase().replace('_', "-"))
 }
 
 /// A signing key. Its `Debug` never shows the value.
@@ -133,7 +170,7 @@ impl DatabaseArgs {
         let max_connections = match (self.db_max_connections, self.target()?) {
             (Some(0), _) => {
                 return Err(ConfigError::ZeroCount {
-                    setting: "ALMANAC_DB_MAX_CONNECTIONS",
+                    setting: Setting("ALMANAC_DB_MAX_CONNECTIONS"),
                 });
             }
             (Some(count), _) => count,
@@ -142,7 +179,7 @@ impl DatabaseArgs {
         };
         if self.db_acquire_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration {
-                setting: "ALMANAC_DB_ACQUIRE_TIMEOUT",
+                setting: Setting("ALMANAC_DB_ACQUIRE_TIMEOUT"),
             });
         }
         Ok(PoolSettings {
@@ -216,13 +253,19 @@ impl AuthArgs {
         data_dir: &Path,
     ) -> Result<AuthSettings, ConfigError> {
         for (setting, duration) in [
-            ("ALMANAC_ACCESS_TOKEN_LIFETIME", self.access_token_lifetime),
             (
-                "ALMANAC_REFRESH_TOKEN_LIFETIME",
+                Setting("ALMANAC_ACCESS_TOKEN_LIFETIME"),
+                self.access_token_lifetime,
+            ),
+            (
+                Setting("ALMANAC_REFRESH_TOKEN_LIFETIME"),
                 self.refresh_token_lifetime,
             ),
-            ("ALMANAC_LOGIN_THROTTLE_WINDOW", self.login_throttle_window),
-            ("ALMANAC_SESSION_LIFETIME", self.session_lifetime),
+            (
+                Setting("ALMANAC_LOGIN_THROTTLE_WINDOW"),
+                self.login_throttle_window,
+            ),
+            (Setting("ALMANAC_SESSION_LIFETIME"), self.session_lifetime),
         ] {
             if duration.is_zero() {
                 return Err(ConfigError::ZeroDuration { setting });
@@ -230,11 +273,11 @@ impl AuthArgs {
         }
         for (setting, count) in [
             (
-                "ALMANAC_LOGIN_FAILURES_PER_ACCOUNT",
+                Setting("ALMANAC_LOGIN_FAILURES_PER_ACCOUNT"),
                 self.login_failures_per_account,
             ),
             (
-                "ALMANAC_LOGIN_FAILURES_PER_ADDRESS",
+                Setting("ALMANAC_LOGIN_FAILURES_PER_ADDRESS"),
                 self.login_failures_per_address,
             ),
         ] {
@@ -358,7 +401,7 @@ impl HttpArgs {
     pub fn resolve(&self) -> Result<HttpSettings, ConfigError> {
         if self.request_timeout.is_zero() {
             return Err(ConfigError::ZeroDuration {
-                setting: "ALMANAC_REQUEST_TIMEOUT",
+                setting: Setting("ALMANAC_REQUEST_TIMEOUT"),
             });
         }
         let cors_origins = self
@@ -416,7 +459,7 @@ impl SeriesArgs {
     pub fn resolve(&self) -> Result<SeriesLimits, ConfigError> {
         if self.max_occurrences == 0 {
             return Err(ConfigError::ZeroCount {
-                setting: "ALMANAC_MAX_OCCURRENCES",
+                setting: Setting("ALMANAC_MAX_OCCURRENCES"),
             });
         }
         if !(DAY..=DAY * 36_525).contains(&self.horizon) {
@@ -471,7 +514,7 @@ impl QueueArgs {
     pub fn resolve(&self, data_dir: &Path) -> Result<QueueSettings, ConfigError> {
         if self.worker_concurrency == 0 {
             return Err(ConfigError::ZeroCount {
-                setting: "ALMANAC_WORKER_CONCURRENCY",
+                setting: Setting("ALMANAC_WORKER_CONCURRENCY"),
             });
         }
         let target = match self.redis_url.as_deref().map(str::trim) {
@@ -532,6 +575,30 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+
+    /// Messages name a setting's flag by the rule of [`Setting`]; so does every flag that has a
+    /// variable (the log filter keeps its conventional `RUST_LOG`).
+    #[test]
+    fn every_flag_is_its_variable_in_lower_case_with_dashes() {
+        fn check(command: &clap::Command) {
+            for arg in command.get_arguments() {
+                let (Some(variable), Some(long)) = (arg.get_env(), arg.get_long()) else {
+                    continue;
+                };
+                let variable = variable.to_str().expect("ASCII");
+                if variable == "RUST_LOG" {
+                    continue;
+                }
+                assert_eq!(flag_of(variable), format!("--{long}"), "{variable}");
+            }
+            command.get_subcommands().for_each(check);
+        }
+        check(&<crate::cli::Cli as clap::CommandFactory>::command());
+        assert_eq!(
+            Setting("ALMANAC_SECRET_KEY").to_string(),
+            "--secret-key (ALMANAC_SECRET_KEY)"
+        );
+    }
     use crate::cli::{Cli, Command};
 
     fn serve_args(args: &[&str]) -> crate::cli::ServeArgs {
@@ -657,7 +724,7 @@ mod tests {
         assert!(matches!(
             error,
             Err(ConfigError::ZeroDuration {
-                setting: "ALMANAC_REFRESH_TOKEN_LIFETIME"
+                setting: Setting("ALMANAC_REFRESH_TOKEN_LIFETIME")
             })
         ));
     }
@@ -793,7 +860,7 @@ mod tests {
         assert!(matches!(
             no_concurrency.queue.resolve(Path::new("/x")),
             Err(ConfigError::ZeroCount {
-                setting: "ALMANAC_WORKER_CONCURRENCY"
+                setting: Setting("ALMANAC_WORKER_CONCURRENCY")
             })
         ));
     }

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 
 use almanac::accounts::{self, AccountError};
 use almanac::app::{Server, open_database};
-use almanac::cli::{Cli, Command, CreateSuperuserArgs, ServeArgs, WorkerArgs};
+use almanac::cli::{Cli, Command, CreateSuperuserArgs, LogArgs, LogFormat, ServeArgs, WorkerArgs};
 use almanac::config::DatabaseArgs;
 use almanac::jobs::{self, JobContext, Jobs};
 use almanac::storage::Db;
@@ -28,7 +28,10 @@ async fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = Cli::parse();
-    init_tracing();
+    if let Err(error) = init_tracing(&cli.log) {
+        eprintln!("error: --log (RUST_LOG) is not a log filter: {error}");
+        return ExitCode::FAILURE;
+    }
     let outcome = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(*args).await,
@@ -51,18 +54,18 @@ async fn main() -> ExitCode {
 /// (`RUST_LOG=info,apalis_core=info` shows them).
 const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,apalis_core=off";
 
-/// Logs go to stderr; `RUST_LOG` filters them and `ALMANAC_LOG_FORMAT=json` structures them.
-fn init_tracing() {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
+/// Logs go to standard error, in colour only when it is a terminal.
+fn init_tracing(log: &LogArgs) -> Result<(), tracing_subscriber::filter::ParseError> {
+    let filter = EnvFilter::try_new(log.filter.as_deref().unwrap_or(DEFAULT_LOG_FILTER))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    if std::env::var("ALMANAC_LOG_FORMAT").is_ok_and(|format| format == "json") {
-        builder.json().init();
-    } else {
-        builder.init();
+    match log.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
     }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -165,7 +168,7 @@ async fn create_superuser(args: CreateSuperuserArgs) -> anyhow::Result<()> {
             println!("Superuser {} created.", user.email);
             Ok(())
         }
-        Err(AccountError::Invalid(errors)) => bail!("{}", serde_json::to_string_pretty(&errors)?),
+        Err(AccountError::Invalid(errors)) => bail!("the account was not created:\n{errors}"),
         Err(error) => Err(error.into()),
     }
 }

@@ -90,9 +90,54 @@ impl FieldErrors {
     }
 }
 
+/// One line per message, prefixed with its field's path (`recurrence.count: Too small.`), for
+/// people at a terminal rather than clients.
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn lines(
+            errors: &FieldErrors,
+            prefix: &str,
+            f: &mut std::fmt::Formatter<'_>,
+            first: &mut bool,
+        ) -> std::fmt::Result {
+            for (field, entry) in &errors.0 {
+                let path = if prefix.is_empty() {
+                    field.clone()
+                } else {
+                    format!("{prefix}.{field}")
+                };
+                match entry {
+                    Entry::Messages(messages) => {
+                        for message in messages {
+                            if !std::mem::take(first) {
+                                f.write_str("\n")?;
+                            }
+                            write!(f, "{path}: {message}")?;
+                        }
+                    }
+                    Entry::Nested(nested) => lines(nested, &path, f, first)?,
+                }
+            }
+            Ok(())
+        }
+        lines(self, "", f, &mut true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_read_as_one_sentence_per_line_with_their_field() {
+        let mut errors = FieldErrors::single("password", "This password is too common.");
+        errors.add("password", "This password is entirely numeric.");
+        errors.add_nested("recurrence", FieldErrors::single("count", "Too small."));
+        assert_eq!(
+            errors.to_string(),
+            "password: This password is too common.\npassword: This password is entirely numeric.\nrecurrence.count: Too small."
+        );
+    }
 
     #[test]
     fn errors_serialize_in_drf_shape_with_nesting() {

@@ -5,6 +5,7 @@ mod events;
 mod health;
 pub(crate) mod occurrences;
 mod recurrences;
+mod root;
 mod schema;
 mod time;
 mod users;
@@ -27,7 +28,7 @@ use crate::app::AppState;
         (name = "events", description = "Events, one-off or recurring"),
         (name = "recurrences", description = "Recurrence rules of events"),
         (name = "occurrences", description = "Materialized occurrences, for calendars"),
-        (name = "operations", description = "Health probes"),
+        (name = "operations", description = "The API's root and health probes"),
     )
 )]
 struct ApiDoc;
@@ -118,6 +119,7 @@ fn routes() -> OpenApiRouter<AppState> {
                 .merge(recurrences::router())
                 .merge(occurrences::router()),
         )
+        .merge(root::router())
         .merge(health::router())
 }
 

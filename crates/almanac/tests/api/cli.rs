@@ -15,6 +15,8 @@ fn almanac() -> Command {
 #[test]
 fn help_documents_every_setting() {
     let mut command = almanac::cli::Cli::command();
+    // Global flags (the log settings) reach the subcommands when the command is built.
+    command.build();
     let serve_help = command
         .find_subcommand_mut("serve")
         .expect("serve command")
@@ -39,6 +41,8 @@ fn help_documents_every_setting() {
         "ALMANAC_REDIS_NAMESPACE",
         "ALMANAC_WORKER_CONCURRENCY",
         "ALMANAC_WITH_WORKER",
+        "RUST_LOG",
+        "ALMANAC_LOG_FORMAT",
     ] {
         assert!(
             serve_help.contains(setting),
@@ -72,8 +76,52 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
     assert!(!output.status.success());
     assert!(
         String::from_utf8_lossy(&output.stderr)
-            .contains("ALMANAC_SECRET_KEY is required with PostgreSQL")
+            .contains("--secret-key (ALMANAC_SECRET_KEY) is required with PostgreSQL")
     );
+}
+
+#[test]
+fn a_setting_given_as_a_flag_is_named_by_its_flag() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = almanac()
+        .args(["serve", "--data-dir", dir.path().to_str().expect("utf-8")])
+        .args(["--secret-key", "short"])
+        .output()
+        .expect("almanac runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: --secret-key (ALMANAC_SECRET_KEY) must be at least 32 bytes long (got 5)"
+    );
+}
+
+#[test]
+fn logs_to_a_file_or_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = almanac()
+        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+        .args(["--log", "debug"])
+        .output()
+        .expect("almanac runs");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("DEBUG"),
+        "debug lines were asked for: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI escapes in a pipe: {stderr:?}"
+    );
+
+    let refused = almanac()
+        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+        .env("ALMANAC_LOG_FORMAT", "xml")
+        .output()
+        .expect("almanac runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--log-format"));
 }
 
 #[test]
@@ -119,7 +167,10 @@ async fn createsuperuser_refuses_a_weak_password() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let output = create_superuser(&app, "admin@example.com", "password");
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("This password is too common."));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "error: the account was not created:\npassword: This password is too common."
+    );
 }
 
 /// Runs `almanac createsuperuser` on the app's database, typing the password on stdin.

@@ -15,6 +15,23 @@ fn raw_post(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Bo
 }
 
 on_both_backends! {
+    async fn the_api_root_lists_where_each_part_is_and_every_link_answers(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        for root in ["/api/v1/", "/api/v1"] {
+            let listed = app.get(root, None).await;
+            assert_eq!(listed.status, StatusCode::OK, "{root}");
+            assert_eq!(listed.body["events"], "/api/v1/events/");
+            assert_eq!(listed.body["openapi"], "/api/openapi.json");
+        }
+        let listed = app.get("/api/v1/", None).await;
+        for part in ["me", "events", "recurrences", "event-occurrences", "openapi", "docs"] {
+            let path = listed.body[part].as_str().unwrap_or_else(|| panic!("{part} is listed"));
+            let answer = app.get(path, Some(&access)).await;
+            assert_eq!(answer.status, StatusCode::OK, "{part}: {path}");
+        }
+    }
+
     async fn malformed_json_is_a_400_with_a_parse_error(backend) {
         let app = TestApp::spawn(backend).await;
         let response = app.send(raw_post("/api/v1/users/login/", "application/json", "{\"email\": ")).await;
