@@ -122,6 +122,17 @@ fn logs_to_a_file_or_a_pipe_carry_no_colour_codes() {
         .expect("almanac runs");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--log-format"));
+
+    let bad_filter = almanac()
+        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+        .env("RUST_LOG", "almanac=loud")
+        .output()
+        .expect("almanac runs");
+    assert!(!bad_filter.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad_filter.stderr)
+            .starts_with("error: --log (RUST_LOG) is not a log filter")
+    );
 }
 
 #[test]
