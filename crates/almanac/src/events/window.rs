@@ -94,7 +94,7 @@ pub async fn list_occurrences(
     let entries: Vec<Entry> = entries.take(limit).collect();
     let stored_in_page = entries.iter().filter(|entry| entry.is_stored()).count();
     // The page's stored rows, now with their text: at offset 0 they lead the first query's.
-    let stored = if stored_before == 0 && page.offset == 0 {
+    let stored = if page.offset == 0 {
         stored
     } else {
         let their_page = Page {

@@ -96,11 +96,17 @@ fn a_setting_given_as_a_flag_is_named_by_its_flag() {
     );
 }
 
+/// `almanac migrate` on a fresh data directory in `dir`.
+fn migrate_in(dir: &tempfile::TempDir) -> Command {
+    let mut command = almanac();
+    command.args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")]);
+    command
+}
+
 #[test]
 fn logs_to_a_file_or_a_pipe_carry_no_colour_codes() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = almanac()
-        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+    let output = migrate_in(&dir)
         .args(["--log", "debug"])
         .output()
         .expect("almanac runs");
@@ -115,16 +121,14 @@ fn logs_to_a_file_or_a_pipe_carry_no_colour_codes() {
         "ANSI escapes in a pipe: {stderr:?}"
     );
 
-    let refused = almanac()
-        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+    let refused = migrate_in(&dir)
         .env("ALMANAC_LOG_FORMAT", "xml")
         .output()
         .expect("almanac runs");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--log-format"));
 
-    let bad_filter = almanac()
-        .args(["migrate", "--data-dir", dir.path().to_str().expect("utf-8")])
+    let bad_filter = migrate_in(&dir)
         .env("RUST_LOG", "almanac=loud")
         .output()
         .expect("almanac runs");
