@@ -1,10 +1,24 @@
 # Almanac in a container: one image for `serve`, `worker`, `migrate` and `createsuperuser`.
-FROM rust:1-bookworm AS build
-# npm installs the calendar's JavaScript during the build (crates/almanac/build.rs).
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+#   docker build -t almanac .
+# The build needs no Node.js: the calendar's JavaScript is committed (crates/almanac/web/vendor).
+ARG RUST_IMAGE=rust:1.95-bookworm
+
+FROM ${RUST_IMAGE} AS chef
+RUN cargo install cargo-chef --version 0.1.78 --locked
 WORKDIR /src
+
+# The dependency graph alone (manifests and the lock), so the next stage's layer of compiled
+# dependencies is rebuilt only when they change, not on every change to Almanac's own code.
+FROM chef AS plan
 COPY . .
-RUN cargo build --release --locked && cp target/release/almanac /usr/local/bin/almanac
+RUN cargo chef prepare --recipe-path recipe.json
+
+FROM chef AS build
+COPY --from=plan /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked -p almanac --recipe-path recipe.json
+COPY . .
+# The same script CI runs on the host (scripts/test, through the benchmark).
+RUN scripts/build-release /usr/local/bin
 
 FROM debian:bookworm-slim
 RUN useradd --system --create-home --home-dir /var/lib/almanac almanac

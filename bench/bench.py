@@ -57,7 +57,8 @@ def binary():
 
 
 def build():
-    run(["cargo", "build", "--release", "--locked", "-p", "almanac"], cwd=ROOT)
+    """Builds as the container image does, so the smoke run in CI tests what the image runs."""
+    run([os.path.join(ROOT, "scripts", "build-release")], cwd=ROOT)
 
 
 def free_port():

@@ -1,6 +1,7 @@
 //! Static files served from the binary: our own CSS and scripts (`web/static`) and the vendored
-//! npm packages (`/static/vendor/…`, installed by build.rs). A URL made by [`asset_url`] carries
-//! the file's hash, so it is cached for good; other requests revalidate with the ETag.
+//! npm packages (`web/vendor`, served under `/static/vendor/…`; `scripts/vendor-assets` refreshes
+//! them from `web/package-lock.json`). A URL made by [`asset_url`] carries the file's hash, so it is
+//! cached for good; other requests revalidate with the ETag.
 
 use std::borrow::Cow;
 
@@ -15,7 +16,7 @@ use serde::Deserialize;
 struct OwnAssets;
 
 #[derive(RustEmbed)]
-#[folder = "$OUT_DIR/vendor"]
+#[folder = "web/vendor"]
 struct VendorAssets;
 
 const VENDOR_PREFIX: &str = "vendor/";
@@ -81,4 +82,50 @@ pub async fn serve_asset(
         Cow::Owned(bytes) => axum::body::Body::from(bytes),
     };
     (response_headers, body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Written by `scripts/vendor-assets`: each vendored package as the lock pinned it, and each
+    /// file with its SHA-256.
+    const RECORD: &str = include_str!("../../web/vendor.sha256");
+    const LOCK: &str = include_str!("../../web/package-lock.json");
+
+    #[test]
+    fn the_vendored_files_are_those_the_lock_file_pins() {
+        let lock: serde_json::Value = serde_json::from_str(LOCK).expect("the lock file is JSON");
+        let mut recorded = Vec::new();
+        for line in RECORD.lines().filter(|line| !line.starts_with('#')) {
+            match line.split(' ').collect::<Vec<_>>()[..] {
+                ["package", name, version, integrity] => {
+                    let pinned = &lock["packages"][format!("node_modules/{name}")];
+                    assert_eq!(
+                        (pinned["version"].as_str(), pinned["integrity"].as_str()),
+                        (Some(version), Some(integrity)),
+                        "package-lock.json pins another {name}: run scripts/vendor-assets"
+                    );
+                }
+                ["file", path, sha256] => {
+                    let file = VendorAssets::get(path)
+                        .unwrap_or_else(|| panic!("web/vendor/{path} is missing"));
+                    assert_eq!(
+                        hex::encode(file.metadata.sha256_hash()),
+                        sha256,
+                        "web/vendor/{path} is not the file npm installed: run scripts/vendor-assets"
+                    );
+                    recorded.push(path.to_owned());
+                }
+                _ => panic!("web/vendor.sha256 has a line it should not: {line}"),
+            }
+        }
+        let mut served: Vec<String> = VendorAssets::iter().map(String::from).collect();
+        served.sort();
+        recorded.sort();
+        assert_eq!(
+            served, recorded,
+            "web/vendor holds a file vendor-assets did not put there"
+        );
+    }
 }
