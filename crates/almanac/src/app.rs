@@ -84,8 +84,10 @@ impl AppState {
 pub type App = MapRequest<Router, fn(Request) -> Request>;
 
 pub fn build_app(state: AppState, settings: &HttpSettings) -> App {
-    http::metrics::install();
     let metrics_token = settings.metrics_token.clone();
+    if metrics_token.is_some() {
+        http::metrics::install();
+    }
     let metrics = axum::routing::get(
         async move |State(state): State<AppState>, headers: HeaderMap| {
             http::metrics::serve(&state, metrics_token.as_ref(), &headers).await

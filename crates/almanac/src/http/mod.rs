@@ -16,6 +16,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use tower::util::option_layer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -33,7 +34,9 @@ pub fn with_middleware<S: Clone + Send + Sync + 'static>(
     let request_id = HeaderName::from_static(request_id::HEADER);
     let router = router
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
-        .layer(middleware::from_fn(metrics::track))
+        .layer(option_layer(
+            settings.metrics_token.is_some().then(|| middleware::from_fn(metrics::track)),
+        ))
         .layer(middleware::from_fn(fill_error_body))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
