@@ -16,6 +16,7 @@ use crate::storage::sessions::{self, Session};
 use crate::storage::users::{self, EMAIL_UNIQUE, NewUser, User};
 use crate::storage::{Db, StorageError, Timestamp, login_throttle, refresh_tokens};
 use crate::validation::FieldErrors;
+use password::PasswordCheck;
 pub use tokens::{TokenError, TokenIssuer, TokenType};
 
 /// Django's limits for the fields we accept.
@@ -212,9 +213,9 @@ impl Accounts {
         let hash = user
             .as_ref()
             .map_or_else(|| DUMMY_HASH.clone(), |user| user.password_hash.clone());
-        let password_matches = verify_off_executor(password.to_owned(), hash).await?;
-        let user = match user {
-            Some(user) if password_matches && user.is_active => user,
+        let verified = verify_off_executor(password.to_owned(), hash).await?;
+        let user = match (user, &verified) {
+            (Some(user), Verified::Right { .. }) if user.is_active => user,
             _ => {
                 for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
                     login_throttle::record_failure(&self.db, key, now, window_opened_after).await?;
@@ -223,7 +224,11 @@ impl Accounts {
             }
         };
         login_throttle::clear_failures(&self.db, &account_key).await?;
-        users::record_login(&self.db, user.id, now).await?;
+        let rehashed = match &verified {
+            Verified::Right { rehashed } => rehashed.as_deref(),
+            Verified::Wrong => None,
+        };
+        users::record_login(&self.db, user.id, now, rehashed).await?;
         Ok(user)
     }
 
@@ -426,8 +431,26 @@ async fn hash_off_executor(password: String) -> Result<String, AccountError> {
         .map_err(|error| AccountError::Hashing(error.to_string()))
 }
 
-async fn verify_off_executor(password: String, hash: String) -> Result<bool, AccountError> {
-    off_executor(move || password::verify_password(&password, &hash)).await
+/// What signing in learnt of the password.
+enum Verified {
+    Wrong,
+    /// `rehashed`: the password hashed again with today's parameters, when the stored hash was
+    /// made with older ones (as Django upgrades hashes at sign-in).
+    Right {
+        rehashed: Option<String>,
+    },
+}
+
+async fn verify_off_executor(password: String, hash: String) -> Result<Verified, AccountError> {
+    off_executor(move || match password::check_password(&password, &hash) {
+        PasswordCheck::Wrong => Verified::Wrong,
+        PasswordCheck::Right => Verified::Right { rehashed: None },
+        // A failure to hash again keeps the old hash, which still works.
+        PasswordCheck::RightButOutdated => Verified::Right {
+            rehashed: password::hash_password(&password).ok(),
+        },
+    })
+    .await
 }
 
 #[cfg(test)]

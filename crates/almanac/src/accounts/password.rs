@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Params, PasswordHash, Version};
 
 pub const MIN_LENGTH: usize = 8;
 /// Django's `UserAttributeSimilarityValidator` default.
@@ -16,18 +16,55 @@ const MAX_SIMILARITY: f64 = 0.7;
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("common-passwords.txt").lines().collect());
 
-/// Hashes with argon2id and a fresh random salt. CPU-heavy: call it off the async executor.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes())?
-        .to_string())
+/// argon2id with 7 MiB of memory and 5 passes: one of the settings the OWASP Password Storage
+/// Cheat Sheet lists as equally strong (its first, 19 MiB and 2 passes, is the crate's default).
+/// The CPU time per hash is the same; the memory is what two hashes at once add to the server's
+/// peak (docs/BENCHMARKS.md).
+const PARAMS: Params = match Params::new(7 * 1024, 5, 1, None) {
+    Ok(params) => params,
+    Err(_) => panic!("argon2 parameters out of range"),
+};
+
+fn argon2() -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, PARAMS)
 }
 
-/// Checks a password against a stored hash. A malformed hash never matches.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+/// Hashes with argon2id and a fresh random salt. CPU-heavy: call it off the async executor.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    Ok(argon2().hash_password(password.as_bytes())?.to_string())
+}
+
+/// What a stored hash says of a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Wrong,
+    Right,
+    /// Right, and the hash was made with other parameters than today's: hash it again.
+    RightButOutdated,
+}
+
+/// Checks a password against a stored hash, made with whatever parameters it names. A malformed
+/// hash never matches.
+pub fn check_password(password: &str, hash: &str) -> PasswordCheck {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return PasswordCheck::Wrong;
+    };
+    if argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
+        return PasswordCheck::Wrong;
+    }
+    let current = parsed.algorithm == ARGON2ID_IDENT
+        && Params::try_from(&parsed).is_ok_and(|params| {
+            (params.m_cost(), params.t_cost(), params.p_cost())
+                == (PARAMS.m_cost(), PARAMS.t_cost(), PARAMS.p_cost())
+        });
+    if current {
+        PasswordCheck::Right
+    } else {
+        PasswordCheck::RightButOutdated
+    }
 }
 
 /// Every rule the password breaks, as messages for the `password` field.
@@ -143,9 +180,38 @@ mod tests {
     #[test]
     fn a_hash_verifies_its_password_and_nothing_else() {
         let hash = hash_password("correct horse battery").expect("hashing works");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &hash));
-        assert!(!verify_password("correct horse batteries", &hash));
-        assert!(!verify_password("anything", "not a hash"));
+        assert!(hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{hash}");
+        assert_eq!(
+            check_password("correct horse battery", &hash),
+            PasswordCheck::Right
+        );
+        assert_eq!(
+            check_password("correct horse batteries", &hash),
+            PasswordCheck::Wrong
+        );
+        assert_eq!(
+            check_password("anything", "not a hash"),
+            PasswordCheck::Wrong
+        );
+    }
+
+    #[test]
+    fn a_hash_made_with_other_parameters_still_verifies_and_asks_to_be_redone() {
+        let older = Argon2::default()
+            .hash_password(b"correct horse battery")
+            .expect("hashing works")
+            .to_string();
+        assert!(
+            older.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{older}"
+        );
+        assert_eq!(
+            check_password("correct horse battery", &older),
+            PasswordCheck::RightButOutdated
+        );
+        assert_eq!(
+            check_password("correct horse batteries", &older),
+            PasswordCheck::Wrong
+        );
     }
 }

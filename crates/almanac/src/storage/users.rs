@@ -69,10 +69,19 @@ pub async fn find_user(db: &Db, id: Uuid) -> Result<Option<User>, StorageError> 
     Ok(on_pool!(db, pool => sqlx::query_as(SQL).bind(id).fetch_optional(pool).await?))
 }
 
-pub async fn record_login(db: &Db, id: Uuid, at: Timestamp) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query("UPDATE users SET last_login = $1 WHERE id = $2")
+/// Records a sign-in, and stores the password's new hash when it was hashed again.
+pub async fn record_login(
+    db: &Db,
+    id: Uuid,
+    at: Timestamp,
+    new_password_hash: Option<&str>,
+) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE users SET last_login = $1, password_hash = COALESCE($3, password_hash) \
+                       WHERE id = $2";
+    on_pool!(db, pool => sqlx::query(SQL)
         .bind(at)
         .bind(id)
+        .bind(new_password_hash)
         .execute(pool)
         .await?
         .rows_affected());

@@ -3,14 +3,49 @@
 use std::time::Duration;
 
 use almanac::accounts::TokenType;
-use almanac::storage::{Timestamp, users};
+use almanac::storage::{Pool, Timestamp, users};
+use argon2::password_hash::PasswordHasher;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::on_both_backends;
 use crate::support::{PASSWORD, TestApp};
 
+/// The stored password hash of the only account.
+async fn stored_hash(app: &TestApp) -> String {
+    let sql = "SELECT password_hash FROM users";
+    match app.state.db.pool() {
+        Pool::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        Pool::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .expect("one account")
+}
+
 on_both_backends! {
+    async fn a_password_hashed_with_older_parameters_is_hashed_again_at_sign_in(backend) {
+        let app = TestApp::spawn(backend).await;
+        app.register("ada@example.com", PASSWORD).await;
+        // The argon2 crate's default, which Almanac used before: 19 MiB and 2 passes.
+        let older = argon2::Argon2::default()
+            .hash_password(PASSWORD.as_bytes())
+            .expect("hashed")
+            .to_string();
+        let sql = "UPDATE users SET password_hash = $1";
+        match app.state.db.pool() {
+            Pool::Sqlite(pool) => sqlx::query(sql).bind(&older).execute(pool).await.map(drop),
+            Pool::Postgres(pool) => sqlx::query(sql).bind(&older).execute(pool).await.map(drop),
+        }
+        .expect("stored");
+
+        assert_eq!(app.login("ada@example.com", "wrong password").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(stored_hash(&app).await, older, "a wrong password changes nothing");
+        assert_eq!(app.login("ada@example.com", PASSWORD).await.status, StatusCode::OK);
+        let upgraded = stored_hash(&app).await;
+        assert!(upgraded.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{upgraded}");
+        assert_eq!(app.login("ada@example.com", PASSWORD).await.status, StatusCode::OK);
+        assert_eq!(stored_hash(&app).await, upgraded, "hashed again only once");
+    }
+
     async fn registering_returns_the_new_account(backend) {
         let app = TestApp::spawn(backend).await;
         let response = app.register("ada@example.com", PASSWORD).await;
