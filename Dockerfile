@@ -15,7 +15,9 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS build
 COPY --from=plan /src/recipe.json recipe.json
-RUN cargo chef cook --release --locked -p almanac --recipe-path recipe.json
+# SQLite's compile-time options live there: without them now, it would be compiled again below.
+COPY .cargo .cargo
+RUN cargo chef cook --release -p almanac --recipe-path recipe.json
 COPY . .
 # The same script CI runs on the host (scripts/test, through the benchmark).
 RUN scripts/build-release /usr/local/bin
