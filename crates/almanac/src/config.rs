@@ -485,8 +485,8 @@ pub struct QueueArgs {
     #[arg(long, env = "ALMANAC_REDIS_NAMESPACE", default_value = "almanac")]
     pub redis_namespace: String,
 
-    /// Generation jobs one worker runs at once.
-    #[arg(long, env = "ALMANAC_WORKER_CONCURRENCY", default_value_t = 2)]
+    /// Generation jobs one worker runs at once; they are stored together, in one transaction.
+    #[arg(long, env = "ALMANAC_WORKER_CONCURRENCY", default_value_t = 32)]
     pub worker_concurrency: usize,
 }
 
@@ -792,7 +792,7 @@ mod tests {
             .resolve(Path::new("/tmp/almanac-x"))
             .expect("valid");
         assert_eq!(queue.target, QueueTarget::Local("/tmp/almanac-x".into()));
-        assert_eq!(queue.worker_concurrency, 2);
+        assert_eq!(queue.worker_concurrency, 32);
     }
 
     #[test]

@@ -25,7 +25,8 @@ use crate::validation::FieldErrors;
 
 pub use changes::{OccurrenceInput, Split, SplitInput, Updated};
 pub use generation::{
-    Generation, GenerationError, extend_series, generate_occurrences, series_behind_horizon,
+    Generation, GenerationError, extend_series, generate_occurrences, generate_occurrences_of,
+    series_behind_horizon,
 };
 pub use identity::occurrence_id;
 pub use input::{

@@ -1,9 +1,10 @@
 //! Background generation of occurrences. Writes enqueue a job after commit; apalis workers run
-//! [`events::generate_occurrences`], retrying failures with backoff and recording the ones that
-//! keep failing; a reconciler re-enqueues every event whose occurrences stayed stale past a grace
+//! [`events::generate_occurrences_of`] on the events of the jobs in hand, together (see
+//! `generator`), retrying failures with backoff and recording the ones that keep failing; a reconciler re-enqueues every event whose occurrences stayed stale past a grace
 //! period, so a job lost with a worker or a broker is redone and the database stays the source of
 //! truth. Workers also move the stored horizon of series without end forward, daily.
 
+mod generator;
 mod outage;
 mod queue;
 mod wakeups;

@@ -26,6 +26,8 @@ use crate::events::GenerationQueue;
 /// The apalis queue name; Redis keys are prefixed with the configured namespace as well.
 const QUEUE: &str = "generate-occurrences";
 const JOBS_FILE: &str = "jobs.sqlite3";
+/// Jobs a worker takes per fetch: enough to fill a batch of generations (see the worker).
+const FETCH_BATCH: usize = 32;
 /// Due jobs moved per call of [`PROMOTE_DUE`], far below Lua's `unpack` limit.
 const PROMOTE_BATCH: usize = 1000;
 /// Ids looked at per round trip when forgetting finished jobs.
@@ -129,7 +131,9 @@ impl Jobs {
         match target {
             QueueTarget::Local(dir) => {
                 let (pool, inserted) = open_local_queue(&dir.join(JOBS_FILE)).await?;
-                let config = apalis_sqlite::Config::default().queue(QUEUE);
+                let config = apalis_sqlite::Config::default()
+                    .queue(QUEUE)
+                    .batch_size(FETCH_BATCH);
                 let storage = SqliteStorage::new(&pool).with_config(config);
                 Ok(Jobs::Local { storage, inserted })
             }
@@ -503,6 +507,7 @@ fn redis_storage(
 ) -> RedisStorage<GenerateOccurrences> {
     let config = apalis_redis::Config::default()
         .queue(format!("{namespace}:{QUEUE}"))
+        .batch_size(FETCH_BATCH)
         .heartbeat_interval(HEARTBEAT)
         .missed_heartbeats(MISSED_HEARTBEATS);
     RedisStorage::new(connection).with_config(config)

@@ -17,11 +17,12 @@ use apalis::prelude::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::generator::Generator;
 use super::wakeups::Wakeups;
 use super::{
     GenerateOccurrences, JobContext, Jobs, MAX_ATTEMPTS, QueueError, RECONCILE_GRACE, outage,
 };
-use crate::events::{self, Generation, GenerationError};
+use crate::events::{Generation, GenerationError};
 use crate::storage::Timestamp;
 use crate::storage::generation_failures::{self, GenerationFailure};
 
@@ -146,7 +147,7 @@ where
                     .backend($backend)
                     .concurrency(concurrency)
                     .retry(RetryPolicy::retries(MAX_ATTEMPTS - 1).with_backoff(backoff()))
-                    .data(context)
+                    .data(Generator::start(context))
                     .on_event(move |worker, event| log_event(worker, event, &finished))
                     .build(generate)
                     .run();
@@ -218,14 +219,12 @@ fn log_event(worker: &WorkerContext, event: &Event, finished: &AtomicUsize) {
 /// that cannot be expanded is given up at once, anything else is retried.
 async fn generate(
     job: GenerateOccurrences,
-    context: Data<JobContext>,
+    generator: Data<Generator>,
     attempt: Attempt,
 ) -> Result<(), BoxDynError> {
     let event_id = job.event_id;
     let started = Instant::now();
-    let generated =
-        events::generate_occurrences(&context.db, context.limits, event_id, context.clock.now())
-            .await;
+    let generated = generator.generate(event_id).await;
     metrics::histogram!("almanac_generation_duration_seconds")
         .record(started.elapsed().as_secs_f64());
     match generated {
@@ -246,7 +245,7 @@ async fn generate(
                 permanent,
             };
             if let Err(record_error) =
-                generation_failures::record_failure(&context.db, &failure).await
+                generation_failures::record_failure(&generator.context.db, &failure).await
             {
                 tracing::warn!(%event_id, %record_error, "cannot record a failed generation");
             }

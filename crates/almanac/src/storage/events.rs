@@ -439,6 +439,19 @@ pub async fn find_event_by_id(db: &Db, id: Uuid) -> Result<Option<Event>, Storag
     row.map(Event::try_from).transpose()
 }
 
+/// Any users' events by id, in no particular order; those that are gone are left out.
+pub async fn find_events_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<Event>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<EventRow> = on_pool!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new(select_events!("WHERE e.id IN "));
+        super::push_id_list(&mut query, ids);
+        query.build_query_as().fetch_all(pool).await?
+    });
+    decode_all(rows)
+}
+
 /// Replaces a locked event's fields and rule, and moves its version on. When
 /// `schedule_changed`, the revision moves too, so that its occurrences are regenerated.
 pub async fn write_event(

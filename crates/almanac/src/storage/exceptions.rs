@@ -26,6 +26,29 @@ pub async fn list_exceptions(db: &Db, event_id: Uuid) -> Result<Vec<Exception>, 
     Ok(on_pool!(db, pool => sqlx::query_as(SELECT).bind(event_id).fetch_all(pool).await?))
 }
 
+/// The exceptions of several events, each with its event's id, by event and original start.
+pub async fn list_exceptions_of(
+    db: &Db,
+    event_ids: &[Uuid],
+) -> Result<Vec<(Uuid, Exception)>, StorageError> {
+    if event_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<OwnedException> = on_pool!(db, pool => {
+        let mut query = sqlx::QueryBuilder::new(
+            "SELECT event_id, original_start, title, description, start_at, end_at \
+             FROM occurrence_exceptions WHERE event_id IN ",
+        );
+        super::push_id_list(&mut query, event_ids);
+        query.push(" ORDER BY event_id, original_start");
+        query.build_query_as().fetch_all(pool).await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.event_id, row.exception))
+        .collect())
+}
+
 #[derive(sqlx::FromRow)]
 struct OwnedException {
     event_id: Uuid,

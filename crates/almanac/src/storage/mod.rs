@@ -136,6 +136,21 @@ impl Tx {
     }
 }
 
+/// Appends `(…)`, the ids bound one by one: a list for `IN` that both backends read alike.
+pub(crate) fn push_id_list<DB: sqlx::Database>(
+    query: &mut sqlx::QueryBuilder<DB>,
+    ids: &[uuid::Uuid],
+) where
+    for<'q> uuid::Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("row not found")]

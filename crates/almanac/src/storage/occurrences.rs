@@ -296,63 +296,132 @@ pub async fn store_occurrences(
     occurrences: &[GeneratedOccurrence],
     stored_until: Option<Timestamp>,
 ) -> Result<StoreOutcome, StorageError> {
-    let (event_id, owner_id, revision) = (event.id, event.owner_id, event.revision);
+    let Stretch::After { from } = stretch else {
+        let whole = WholeSeries {
+            event,
+            occurrences,
+            stored_until,
+        };
+        let outcomes = store_whole_series(db, &[whole]).await?;
+        return Ok(outcomes
+            .first()
+            .copied()
+            .unwrap_or(StoreOutcome::Superseded));
+    };
+    let rows: Vec<_> = occurrences
+        .iter()
+        .map(|occurrence| (event, occurrence))
+        .collect();
     Ok(on_pool!(db, pool => {
         let mut tx = super::begin(pool).await?;
         // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
         // concurrent edit waits for this commit and then bumps the revision again.
-        let guard = match stretch {
-            Stretch::Whole => sqlx::query(
-                "UPDATE events SET occurrences_revision = $1, stored_until = $3 WHERE id = $2 AND revision = $1 \
-                 AND version = $4",
-            ),
-            Stretch::After { .. } => sqlx::query(
-                "UPDATE events SET stored_until = $3 WHERE id = $2 AND revision = $1 AND version = $4 \
-                 AND occurrences_revision = $1 AND stored_until = $5",
-            ),
-        }
-        .bind(revision)
-        .bind(event_id)
+        let current = sqlx::query(
+            "UPDATE events SET stored_until = $3 WHERE id = $2 AND revision = $1 AND version = $4 \
+             AND occurrences_revision = $1 AND stored_until = $5",
+        )
+        .bind(event.revision)
+        .bind(event.id)
         .bind(stored_until)
-        .bind(event.version);
-        let guard = match stretch {
-            Stretch::Whole => guard,
-            Stretch::After { from } => guard.bind(from),
-        };
-        let current = guard.execute(&mut *tx).await?.rows_affected();
+        .bind(event.version)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if current == 0 {
             tx.rollback().await?;
             StoreOutcome::Superseded
         } else {
-            for chunk in occurrences.chunks(INSERT_CHUNK) {
-                upsert(chunk, event_id, owner_id, revision).build().execute(&mut *tx).await?;
-            }
-            if stretch == Stretch::Whole {
-                sqlx::query("DELETE FROM occurrences WHERE event_id = $1 AND revision <> $2")
-                    .bind(event_id)
-                    .bind(revision)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM generation_failures WHERE event_id = $1")
-                    .bind(event_id)
-                    .execute(&mut *tx)
-                    .await?;
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                upsert(chunk).build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            db.changes().bump(owner_id);
+            db.changes().bump(event.owner_id);
             StoreOutcome::Stored
         }
     }))
 }
 
-/// An INSERT of `chunk` that keeps the id of an occurrence already stored at the same original
-/// start.
-fn upsert<DB: sqlx::Database>(
-    chunk: &[GeneratedOccurrence],
-    event_id: Uuid,
-    owner_id: Uuid,
-    revision: i64,
-) -> sqlx::QueryBuilder<DB>
+/// The whole series of an event's revision, ready to store: the event as it was read, its
+/// occurrences, and where they stop (`None`: the series has no more).
+#[derive(Debug, Clone, Copy)]
+pub struct WholeSeries<'a> {
+    pub event: &'a Event,
+    pub occurrences: &'a [GeneratedOccurrence],
+    pub stored_until: Option<Timestamp>,
+}
+
+/// Stores several whole series in one transaction, each as [`store_occurrences`] stores one with
+/// [`Stretch::Whole`]: only if its event is still at the version it was read at, recording the
+/// revision as generated, and removing the rows of earlier revisions and earlier failures. One
+/// transaction and a few statements for many series, instead of some eight round trips each, is
+/// what lets a worker keep up with a burst of writes. The events must differ. Returns each
+/// series' outcome, in order.
+pub async fn store_whole_series(
+    db: &Db,
+    batch: &[WholeSeries<'_>],
+) -> Result<Vec<StoreOutcome>, StorageError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_pool!(db, pool => {
+        let mut tx = super::begin(pool).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        // Writing first takes the events' row locks (PostgreSQL) or the write lock (SQLite), so
+        // a concurrent edit waits for this commit and then bumps the revision again.
+        for series in batch {
+            let current = sqlx::query(
+                "UPDATE events SET occurrences_revision = $1, stored_until = $3 \
+                 WHERE id = $2 AND revision = $1 AND version = $4",
+            )
+            .bind(series.event.revision)
+            .bind(series.event.id)
+            .bind(series.stored_until)
+            .bind(series.event.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            outcomes.push(if current == 0 { StoreOutcome::Superseded } else { StoreOutcome::Stored });
+        }
+        let stored: Vec<&WholeSeries<'_>> = batch
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome == StoreOutcome::Stored)
+            .map(|(series, _)| series)
+            .collect();
+        if stored.is_empty() {
+            tx.rollback().await?;
+        } else {
+            let rows: Vec<_> = stored
+                .iter()
+                .flat_map(|series| series.occurrences.iter().map(|occurrence| (series.event, occurrence)))
+                .collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                upsert(chunk).build().execute(&mut *tx).await?;
+            }
+            let ids: Vec<Uuid> = stored.iter().map(|series| series.event.id).collect();
+            // The guard above set each event's revision as generated, under its lock.
+            let mut earlier_revisions = sqlx::QueryBuilder::new(
+                "DELETE FROM occurrences WHERE revision <> (SELECT e.revision FROM events e \
+                 WHERE e.id = occurrences.event_id) AND event_id IN ",
+            );
+            super::push_id_list(&mut earlier_revisions, &ids);
+            earlier_revisions.build().execute(&mut *tx).await?;
+            let mut failures = sqlx::QueryBuilder::new("DELETE FROM generation_failures WHERE event_id IN ");
+            super::push_id_list(&mut failures, &ids);
+            failures.build().execute(&mut *tx).await?;
+            tx.commit().await?;
+            for series in &stored {
+                db.changes().bump(series.event.owner_id);
+            }
+        }
+        outcomes
+    }))
+}
+
+/// An INSERT of `chunk`, occurrences with their events, that keeps the id of an occurrence
+/// already stored at the same original start.
+fn upsert<DB: sqlx::Database>(chunk: &[(&Event, &GeneratedOccurrence)]) -> sqlx::QueryBuilder<DB>
 where
     DB::Arguments: Default,
     for<'q> Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -365,14 +434,14 @@ where
         "INSERT INTO occurrences (id, event_id, owner_id, original_start, start_at, end_at, revision, \
          title, description, is_exception, cancelled) ",
     );
-    insert.push_values(chunk, |mut row, occurrence| {
+    insert.push_values(chunk, |mut row, (event, occurrence)| {
         row.push_bind(occurrence.id)
-            .push_bind(event_id)
-            .push_bind(owner_id)
+            .push_bind(event.id)
+            .push_bind(event.owner_id)
             .push_bind(occurrence.original_start)
             .push_bind(occurrence.start)
             .push_bind(occurrence.end)
-            .push_bind(revision)
+            .push_bind(event.revision)
             .push_bind(occurrence.title.clone())
             .push_bind(occurrence.description.clone())
             .push_bind(occurrence.is_exception)

@@ -21,7 +21,7 @@ use crate::support::{Backend, OwnPostgres, OwnRedis, TestDatabase, redis_url};
 /// Every series is daily at 09:00 UTC from 2 March 2026, 30 times: 2 to 31 March.
 const DAYS: usize = 30;
 /// Series written before a worker is started, for the drills that kill workers.
-const BACKLOG: usize = 150;
+const BACKLOG: usize = 500;
 /// At most this many series per drill with clients writing, however long a phase lasts.
 const MOST_WRITES: usize = 300;
 /// Between two writes of one client: about 20 writes a second for two clients.

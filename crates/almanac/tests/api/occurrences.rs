@@ -1,6 +1,7 @@
 //! `/api/v1/event-occurrences/` and background generation: the right instants across DST,
 //! range filters, stable ids, idempotent and race-safe jobs, and recovery of lost jobs.
 
+use almanac::events::{Generation, GenerationError, SeriesLimits, generate_occurrences_of};
 use almanac::jobs::reconcile_stale;
 use almanac::storage::Timestamp;
 use almanac::storage::events::find_event_by_id;
@@ -184,6 +185,31 @@ on_both_backends! {
         app.run_pending_jobs().await;
         let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
         assert_eq!(each(&listed.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-04T08:00:00Z"]);
+    }
+
+    async fn events_generated_together_each_get_their_own_outcome(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let too_long = app.create_event(&access, &berlin_weekly()).await;
+        let mut three = berlin_weekly();
+        three["recurrence"]["count"] = json!(3);
+        let fine = app.create_event(&access, &three).await;
+        let id = |event: &Value| -> uuid::Uuid { event["id"].as_str().expect("id").parse().expect("uuid") };
+
+        // A worker whose limit the six-week series exceeds, given an id twice and one that is gone.
+        let limits = SeriesLimits { max_occurrences: 5, ..app.state.limits };
+        let ids = [id(&too_long), id(&fine), id(&fine), uuid::Uuid::now_v7()];
+        let results = generate_occurrences_of(&app.state.db, limits, &ids, Timestamp::now()).await.expect("storage works");
+        assert!(matches!(results[0], Err(GenerationError::InvalidSeries(_))), "{:?}", results[0]);
+        assert!(matches!(results[1], Ok(Generation::Stored { occurrences: 3 })), "{:?}", results[1]);
+        assert!(matches!(results[2], Ok(Generation::Skipped)), "generated once: {:?}", results[2]);
+        assert!(matches!(results[3], Ok(Generation::Skipped)), "{:?}", results[3]);
+
+        let status = |event: &Value| format!("/api/v1/events/{}/", id(event));
+        assert_eq!(app.get(&status(&too_long), Some(&access)).await.body["occurrences_status"], "pending");
+        assert_eq!(app.get(&status(&fine), Some(&access)).await.body["occurrences_status"], "ready");
+        let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
+        assert_eq!(each(&listed.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z"]);
     }
 
     async fn a_lost_job_is_redone_by_the_reconciler(backend) {
