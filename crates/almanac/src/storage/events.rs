@@ -447,7 +447,7 @@ pub async fn find_events_by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<Event>, Sto
     let rows: Vec<EventRow> = on_pool!(db, pool => {
         let mut query = sqlx::QueryBuilder::new(select_events!("WHERE e.id IN "));
         super::push_id_list(&mut query, ids);
-        query.build_query_as().fetch_all(pool).await?
+        query.build_query_as().persistent(false).fetch_all(pool).await?
     });
     decode_all(rows)
 }

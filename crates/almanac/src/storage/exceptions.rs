@@ -41,7 +41,7 @@ pub async fn list_exceptions_of(
         );
         super::push_id_list(&mut query, event_ids);
         query.push(" ORDER BY event_id, original_start");
-        query.build_query_as().fetch_all(pool).await?
+        query.build_query_as().persistent(false).fetch_all(pool).await?
     });
     Ok(rows
         .into_iter()

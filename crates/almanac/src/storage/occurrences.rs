@@ -333,7 +333,7 @@ pub async fn store_occurrences(
             StoreOutcome::Superseded
         } else {
             for chunk in rows.chunks(INSERT_CHUNK) {
-                upsert(chunk).build().execute(&mut *tx).await?;
+                upsert(chunk).build().persistent(false).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             db.changes().bump(event.owner_id);
@@ -397,7 +397,7 @@ pub async fn store_whole_series(
                 .flat_map(|series| series.occurrences.iter().map(|occurrence| (series.event, occurrence)))
                 .collect();
             for chunk in rows.chunks(INSERT_CHUNK) {
-                upsert(chunk).build().execute(&mut *tx).await?;
+                upsert(chunk).build().persistent(false).execute(&mut *tx).await?;
             }
             let ids: Vec<Uuid> = stored.iter().map(|series| series.event.id).collect();
             // The guard above set each event's revision as generated, under its lock.
@@ -406,10 +406,10 @@ pub async fn store_whole_series(
                  WHERE e.id = occurrences.event_id) AND event_id IN ",
             );
             super::push_id_list(&mut earlier_revisions, &ids);
-            earlier_revisions.build().execute(&mut *tx).await?;
+            earlier_revisions.build().persistent(false).execute(&mut *tx).await?;
             let mut failures = sqlx::QueryBuilder::new("DELETE FROM generation_failures WHERE event_id IN ");
             super::push_id_list(&mut failures, &ids);
-            failures.build().execute(&mut *tx).await?;
+            failures.build().persistent(false).execute(&mut *tx).await?;
             tx.commit().await?;
             for series in &stored {
                 db.changes().bump(series.event.owner_id);
@@ -420,7 +420,8 @@ pub async fn store_whole_series(
 }
 
 /// An INSERT of `chunk`, occurrences with their events, that keeps the id of an occurrence
-/// already stored at the same original start.
+/// already stored at the same original start. Its length varies: run it with `.persistent(false)`
+/// (see `push_id_list`).
 fn upsert<DB: sqlx::Database>(chunk: &[(&Event, &GeneratedOccurrence)]) -> sqlx::QueryBuilder<DB>
 where
     DB::Arguments: Default,
