@@ -415,9 +415,10 @@ def load_benchmark(args, backend):
             memory.phase(name)
         if args.rows:
             started = time.time()
+            during_backlog = ready_during_backlog(http, seeded[0][1], 5) if "create" in results else None
             wait_until_generated(http, seeded)
             return {"backend": backend, "results": results, "backlog_seconds": time.time() - started,
-                    "rss_mb": memory.stop(), "rss_phases": memory.phases}
+                    "during_backlog": during_backlog, "rss_mb": memory.stop(), "rss_phases": memory.phases}
         # The series created under load must all be generated before timing one on its own;
         # meanwhile a few more are created, behind them.
         started = time.time()
@@ -668,7 +669,9 @@ def rows_section(report):
                   + ", ".join(f"{name} {mb:.0f} MB" for name, mb in report["rss_phases"].items()) + ")."]
     if "create" in report["results"]:
         lines += ["", f"The {report['results']['create']['requests']:,} series created under load were all "
-                      f"generated {report['backlog_seconds']:.1f} s after the load stopped."]
+                      f"generated {report['backlog_seconds']:.1f} s after the load stopped; five series created "
+                      f"meanwhile were `ready` after {report['during_backlog']['p50_ms']:.1f} ms at p50 "
+                      f"({report['during_backlog']['p99_ms']:.1f} ms the slowest)."]
     return lines
 
 

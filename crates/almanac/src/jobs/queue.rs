@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use apalis::prelude::{Metrics, TaskBuilder, TaskSink, TaskSinkError, WorkerContext};
+use apalis::prelude::{Metrics, TaskBuilder, TaskId, TaskSink, TaskSinkError, WorkerContext};
 use apalis_core::backend::Vacuum;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
@@ -42,6 +42,15 @@ if #due > 0 then
     redis.call("lpush", KEYS[3], 1)
 end
 return #due
+"#;
+/// KEYS: schedule, active list, signal list; ARGV: a job's id. Moves the job, if it is still in
+/// the schedule, to the front of the active list, where workers fetch from.
+const TO_FRONT: &str = r#"
+if redis.call("zrem", KEYS[1], ARGV[1]) == 1 then
+    redis.call("lpush", KEYS[2], ARGV[1])
+    redis.call("del", KEYS[3])
+    redis.call("lpush", KEYS[3], 1)
+end
 "#;
 /// KEYS: the worker's in-flight set, active list, signal list, workers set; ARGV: worker name.
 const RELEASE_WORKER: &str = r#"
@@ -177,7 +186,17 @@ impl Jobs {
                     let task = task.priority(newest_first()).build();
                     Ok(storage.clone().push_task(task).await?)
                 }
-                Jobs::Redis(storage) => Ok(storage.clone().push_task(task.build()).await?),
+                Jobs::Redis(storage) => {
+                    let id = TaskId::from_string(Uuid::new_v4().to_string());
+                    storage
+                        .clone()
+                        .push_task(task.task_id(id.clone()).build())
+                        .await?;
+                    if let Err(error) = to_front(storage, &id).await {
+                        tracing::warn!(%error, "a job was queued behind the older ones");
+                    }
+                    Ok(())
+                }
             }
         };
         tokio::time::timeout(PUSH_TIMEOUT, pushed)
@@ -485,6 +504,27 @@ fn newest_first() -> usize {
         .map_or(0, |since| {
             usize::try_from(since.as_millis()).unwrap_or(usize::MAX)
         })
+}
+
+/// Moves a job just pushed to Redis to the front of the queue, as the local queue's priorities
+/// do (see [`newest_first`]): apalis-redis schedules every push and hands jobs out in the order
+/// they became due. A worker's fetch may promote the job first, at the back; it then waits its
+/// turn as before. Jobs that reach the active list otherwise (from the schedule, or given back by
+/// a stopped worker) join at the back.
+async fn to_front(
+    storage: &RedisStorage<GenerateOccurrences>,
+    id: &TaskId,
+) -> Result<(), QueueError> {
+    let config = storage.get_config();
+    let mut connection = storage.clone().get_connection().clone();
+    redis::Script::new(TO_FRONT)
+        .key(config.scheduled_jobs_set())
+        .key(config.active_jobs_list())
+        .key(config.signal_list())
+        .arg(id.to_string())
+        .invoke_async::<()>(&mut connection)
+        .await?;
+    Ok(())
 }
 
 /// Puts the jobs a stopped worker still holds back in the local queue.

@@ -433,60 +433,61 @@ async fn one_process_per_period_gets_a_turn_of_a_periodic_task() {
     assert!(claim(&other, "reconcile").await, "the next period is free");
 }
 
-/// The embedded queue hands out the newest job first: someone who just saved a series sees it
-/// generated at once, not after every series of an earlier burst (an import, say).
-#[tokio::test]
-async fn on_the_embedded_queue_a_series_saved_behind_a_backlog_is_generated_before_it() {
-    use almanac::jobs::run_worker;
-    use tokio_util::sync::CancellationToken;
+// Both queues hand out the newest job first: someone who just saved a series sees it generated at
+// once, not after every series of an earlier burst (an import, say).
+on_both_backends! {
+    async fn a_series_saved_behind_a_backlog_is_generated_before_it(backend) {
+        use almanac::jobs::run_worker;
+        use tokio_util::sync::CancellationToken;
 
-    const BACKLOG: usize = 200;
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let (access, _) = app.signed_up("ada@example.com").await;
-    for _ in 0..BACKLOG {
-        create(&app, &access, &daily(30)).await;
-    }
-    let newest = create(&app, &access, &daily(30)).await;
+        const BACKLOG: usize = 200;
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        for _ in 0..BACKLOG {
+            create(&app, &access, &daily(30)).await;
+        }
+        let newest = create(&app, &access, &daily(30)).await;
 
-    let shutdown = CancellationToken::new();
-    let worker = tokio::spawn(run_worker(
-        app.state.jobs.clone(),
-        app.state.job_context(1),
-        shutdown.clone(),
-    ));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let path = format!("/api/v1/events/{newest}/");
-    while app.get(&path, Some(&access)).await.body["occurrences_status"] != "ready" {
-        assert!(
-            Instant::now() < deadline,
-            "the newest series was never generated"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    shutdown.cancel();
-    worker.await.expect("the worker stops");
+        let shutdown = CancellationToken::new();
+        let worker = tokio::spawn(run_worker(
+            app.state.jobs.clone(),
+            app.state.job_context(1),
+            shutdown.clone(),
+        ));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let path = format!("/api/v1/events/{newest}/");
+        while app.get(&path, Some(&access)).await.body["occurrences_status"] != "ready" {
+            assert!(
+                Instant::now() < deadline,
+                "the newest series was never generated"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        shutdown.cancel();
+        worker.await.expect("the worker stops");
 
-    let events = app.get("/api/v1/events/?limit=500", Some(&access)).await;
-    let waiting = events
-        .body
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter(|event| event["occurrences_status"] == "pending")
-        .count();
-    assert!(
-        waiting > BACKLOG / 2,
-        "only {waiting} of the {BACKLOG} older series were still waiting"
-    );
-    app.run_pending_jobs().await;
-    let events = app.get("/api/v1/events/?limit=500", Some(&access)).await;
-    assert!(
-        events
+        let events = app.get("/api/v1/events/?limit=500", Some(&access)).await;
+        let waiting = events
             .body
             .as_array()
             .expect("a list")
             .iter()
-            .all(|event| event["occurrences_status"] == "ready"),
-        "the older series are generated too"
-    );
+            .filter(|event| event["occurrences_status"] == "pending")
+            .count();
+        assert!(
+            waiting > BACKLOG / 2,
+            "only {waiting} of the {BACKLOG} older series were still waiting"
+        );
+        app.run_pending_jobs().await;
+        let events = app.get("/api/v1/events/?limit=500", Some(&access)).await;
+        assert!(
+            events
+                .body
+                .as_array()
+                .expect("a list")
+                .iter()
+                .all(|event| event["occurrences_status"] == "ready"),
+            "the older series are generated too"
+        );
+    }
 }
