@@ -485,10 +485,18 @@ pub struct QueueArgs {
     #[arg(long, env = "ALMANAC_REDIS_NAMESPACE", default_value = "almanac")]
     pub redis_namespace: String,
 
-    /// Generation jobs one worker runs at once; they are stored together, in one transaction.
-    #[arg(long, env = "ALMANAC_WORKER_CONCURRENCY", default_value_t = 32)]
-    pub worker_concurrency: usize,
+    /// Generation jobs one worker has in hand at once, stored together in batches [default: 128
+    /// with the embedded queue, 32 with Redis].
+    #[arg(long, env = "ALMANAC_WORKER_CONCURRENCY")]
+    pub worker_concurrency: Option<usize>,
 }
+
+/// Jobs a worker has in hand by default. A new series waits behind those, so the right number
+/// is what a worker stores in about a tenth of a second: the embedded worker stores some 2,000
+/// series a second, a worker on PostgreSQL about 1,000, and on PostgreSQL more in hand made a
+/// new series wait longer without storing more (docs/BENCHMARKS.md).
+const LOCAL_WORKER_CONCURRENCY: usize = 128;
+const REDIS_WORKER_CONCURRENCY: usize = 32;
 
 /// Validated queue settings.
 #[derive(Debug, Clone)]
@@ -512,7 +520,7 @@ impl std::fmt::Debug for QueueArgs {
 
 impl QueueArgs {
     pub fn resolve(&self, data_dir: &Path) -> Result<QueueSettings, ConfigError> {
-        if self.worker_concurrency == 0 {
+        if self.worker_concurrency == Some(0) {
             return Err(ConfigError::ZeroCount {
                 setting: Setting("ALMANAC_WORKER_CONCURRENCY"),
             });
@@ -541,9 +549,13 @@ impl QueueArgs {
                 }
             }
         };
+        let worker_concurrency = self.worker_concurrency.unwrap_or(match target {
+            QueueTarget::Local(_) => LOCAL_WORKER_CONCURRENCY,
+            QueueTarget::Redis { .. } => REDIS_WORKER_CONCURRENCY,
+        });
         Ok(QueueSettings {
             target,
-            worker_concurrency: self.worker_concurrency,
+            worker_concurrency,
         })
     }
 }
@@ -792,7 +804,7 @@ mod tests {
             .resolve(Path::new("/tmp/almanac-x"))
             .expect("valid");
         assert_eq!(queue.target, QueueTarget::Local("/tmp/almanac-x".into()));
-        assert_eq!(queue.worker_concurrency, 32);
+        assert_eq!(queue.worker_concurrency, 128);
     }
 
     #[test]
@@ -830,13 +842,18 @@ mod tests {
             "--redis-namespace",
             "calendar:prod",
         ]);
+        let queue = args.queue.resolve(Path::new("/x")).expect("valid");
         assert_eq!(
-            args.queue.resolve(Path::new("/x")).expect("valid").target,
+            queue.target,
             QueueTarget::Redis {
                 url: "redis://cache.internal:6379/2".into(),
                 namespace: "calendar:prod".into()
             }
         );
+        assert_eq!(queue.worker_concurrency, 32);
+        let chosen = serve_args(&["--redis-url", "redis://q", "--worker-concurrency", "8"]);
+        let queue = chosen.queue.resolve(Path::new("/x")).expect("valid");
+        assert_eq!(queue.worker_concurrency, 8);
     }
 
     #[test]

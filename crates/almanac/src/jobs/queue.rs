@@ -52,6 +52,9 @@ if redis.call("zrem", KEYS[1], ARGV[1]) == 1 then
     redis.call("lpush", KEYS[3], 1)
 end
 "#;
+/// How far ahead a job pushed to Redis is scheduled before [`to_front`] moves it to the front of
+/// the queue: out of reach of the workers' fetches, which promote every due job to the back.
+const HELD_FOR_FRONT: Duration = Duration::from_secs(10);
 /// KEYS: the worker's in-flight set, active list, signal list, workers set; ARGV: worker name.
 const RELEASE_WORKER: &str = r#"
 local taken = redis.call("smembers", KEYS[1])
@@ -188,12 +191,10 @@ impl Jobs {
                 }
                 Jobs::Redis(storage) => {
                     let id = TaskId::from_string(Uuid::new_v4().to_string());
-                    storage
-                        .clone()
-                        .push_task(task.task_id(id.clone()).build())
-                        .await?;
+                    let task = task.task_id(id.clone()).run_after(HELD_FOR_FRONT).build();
+                    storage.clone().push_task(task).await?;
                     if let Err(error) = to_front(storage, &id).await {
-                        tracing::warn!(%error, "a job was queued behind the older ones");
+                        tracing::warn!(%error, "a job waits its schedule instead of going first");
                     }
                     Ok(())
                 }
@@ -508,9 +509,9 @@ fn newest_first() -> usize {
 
 /// Moves a job just pushed to Redis to the front of the queue, as the local queue's priorities
 /// do (see [`newest_first`]): apalis-redis schedules every push and hands jobs out in the order
-/// they became due. A worker's fetch may promote the job first, at the back; it then waits its
-/// turn as before. Jobs that reach the active list otherwise (from the schedule, or given back by
-/// a stopped worker) join at the back.
+/// they became due. The job is pushed [`HELD_FOR_FRONT`] ahead, so that no worker's fetch moves it
+/// to the back in between; if this move fails it simply runs then. Jobs that reach the active
+/// list otherwise (from the schedule, or given back by a stopped worker) join at the back.
 async fn to_front(
     storage: &RedisStorage<GenerateOccurrences>,
     id: &TaskId,
