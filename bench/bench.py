@@ -294,27 +294,30 @@ def wrk(deployment, script, seconds, connections, env=None, path="/"):
     }
 
 
+def time_to_ready(http, token, title, count, give_up_seconds):
+    """Creates a daily series of `count` occurrences and polls it as fast as a client can:
+    milliseconds from its 201 until it is `ready`."""
+    body = {"title": title, "start_date": "2026-01-05T07:00:00", "end_date": "2026-01-05T07:30:00",
+            "timezone": "Europe/Berlin", "recurrence": {"frequency": "daily", "count": count}}
+    status, event = http.call("POST", "/api/v1/events/", body, token)
+    assert status == 201, (status, event)
+    created = time.perf_counter()
+    while True:
+        status, current = http.call("GET", f"/api/v1/events/{event['id']}/", token=token)
+        if current["occurrences_status"] == "ready":
+            waited = (time.perf_counter() - created) * 1000
+            if waited > 1000:
+                log(f"event {event['id']} ({title}) was ready only after {waited:.0f} ms")
+            return waited
+        if time.perf_counter() - created > give_up_seconds:
+            raise RuntimeError(f"event {event['id']} ({title}) was not ready within {give_up_seconds} s")
+        time.sleep(0.001)
+
+
 def ready_latency(http, token, count, samples):
-    """Milliseconds from a 201 until the series is `ready`, polled as fast as a client can."""
-    latencies = []
-    for sample in range(samples):
-        body = {"title": f"Ready {count}/{sample}", "start_date": "2026-01-05T07:00:00",
-                "end_date": "2026-01-05T07:30:00", "timezone": "Europe/Berlin",
-                "recurrence": {"frequency": "daily", "count": count}}
-        status, event = http.call("POST", "/api/v1/events/", body, token)
-        assert status == 201, (status, event)
-        created = time.perf_counter()
-        while True:
-            status, current = http.call("GET", f"/api/v1/events/{event['id']}/", token=token)
-            if current["occurrences_status"] == "ready":
-                latencies.append((time.perf_counter() - created) * 1000)
-                if latencies[-1] > 1000:
-                    log(f"event {event['id']} (series of {count}) was ready only after {latencies[-1]:.0f} ms")
-                break
-            if time.perf_counter() - created > 60:
-                raise RuntimeError("a series was not ready within a minute")
-            time.sleep(0.001)
-    latencies.sort()
+    """Milliseconds from a 201 until `ready`, one series after another."""
+    latencies = sorted(time_to_ready(http, token, f"Ready {count}/{sample}", count, 60)
+                       for sample in range(samples))
     return {"p50_ms": statistics.median(latencies),
             "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
             "samples": samples}
@@ -326,19 +329,7 @@ def ready_during_backlog(http, token, samples):
     are created 100 ms apart, each polled from its 201 on, in a thread of its own."""
     def one(sample):
         time.sleep(0.1 * sample)
-        body = {"title": f"Behind the backlog {sample}", "start_date": "2026-01-05T07:00:00",
-                "end_date": "2026-01-05T07:30:00", "timezone": "Europe/Berlin",
-                "recurrence": {"frequency": "daily", "count": 30}}
-        status, event = http.call("POST", "/api/v1/events/", body, token)
-        assert status == 201, (status, event)
-        created = time.perf_counter()
-        while True:
-            status, current = http.call("GET", f"/api/v1/events/{event['id']}/", token=token)
-            if current["occurrences_status"] == "ready":
-                return (time.perf_counter() - created) * 1000
-            if time.perf_counter() - created > 600:
-                raise RuntimeError("a series created during the backlog was not ready in 10 minutes")
-            time.sleep(0.005)
+        return time_to_ready(http, token, f"Behind the backlog {sample}", 30, 600)
 
     with concurrent.futures.ThreadPoolExecutor(samples) as pool:
         latencies = sorted(pool.map(one, range(samples)))
