@@ -5,7 +5,9 @@ use almanac::events::{Generation, GenerationError, SeriesLimits, generate_occurr
 use almanac::jobs::reconcile_stale;
 use almanac::storage::Timestamp;
 use almanac::storage::events::find_event_by_id;
-use almanac::storage::occurrences::{StoreOutcome, Stretch, store_occurrences};
+use almanac::storage::occurrences::{
+    StoreOutcome, Stretch, WholeSeries, store_occurrences, store_whole_series,
+};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -185,6 +187,29 @@ on_both_backends! {
         app.run_pending_jobs().await;
         let listed = app.get("/api/v1/event-occurrences/", Some(&access)).await;
         assert_eq!(each(&listed.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z", "2026-03-04T08:00:00Z"]);
+    }
+
+    async fn in_a_batch_only_the_series_whose_event_changed_meanwhile_is_left_out(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let read = |event: Value| {
+            let db = app.state.db.clone();
+            async move {
+                let id = event["id"].as_str().expect("id").parse().expect("uuid");
+                find_event_by_id(&db, id).await.expect("query").expect("event")
+            }
+        };
+        let changed = read(app.create_event(&access, &berlin_weekly()).await).await;
+        let unchanged = read(app.create_event(&access, &berlin_weekly()).await).await;
+        let path = format!("/api/v1/events/{}/", changed.id);
+        app.call(Method::PATCH, &path, Some(&json!({"title": "Renamed"})), &access).await;
+
+        let series = |event| WholeSeries { event, occurrences: &[], stored_until: None };
+        let outcomes = store_whole_series(&app.state.db, &[series(&changed), series(&unchanged)]).await.expect("storage works");
+        assert_eq!(outcomes, [StoreOutcome::Superseded, StoreOutcome::Stored]);
+        assert_eq!(app.get(&path, Some(&access)).await.body["occurrences_status"], "pending");
+        let stored = format!("/api/v1/events/{}/", unchanged.id);
+        assert_eq!(app.get(&stored, Some(&access)).await.body["occurrences_status"], "ready");
     }
 
     async fn events_generated_together_each_get_their_own_outcome(backend) {
