@@ -31,6 +31,19 @@ fn daily(count: u32) -> Value {
     })
 }
 
+/// Whether the event's occurrences are `ready` within `limit`, asked again every few milliseconds.
+async fn ready_within(app: &TestApp, access: &str, id: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    let path = format!("/api/v1/events/{id}/");
+    while app.get(&path, Some(access)).await.body["occurrences_status"] != "ready" {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    true
+}
+
 async fn create(app: &TestApp, access: &str, body: &Value) -> String {
     let created = app
         .call(Method::POST, "/api/v1/events/", Some(body), access)
@@ -295,15 +308,10 @@ async fn the_jobs_of_a_worker_that_died_are_run_by_another_and_it_is_forgotten()
         shutdown.clone(),
     ));
     // Within a few heartbeats, and before the reconciler would take a series this recent.
-    let deadline = Instant::now() + Duration::from_secs(25);
-    let path = format!("/api/v1/events/{id}/");
-    while app.get(&path, Some(&access)).await.body["occurrences_status"] != "ready" {
-        assert!(
-            Instant::now() < deadline,
-            "the killed worker's job was not run again"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    assert!(
+        ready_within(&app, &access, &id, Duration::from_secs(25)).await,
+        "the killed worker's job was not run again"
+    );
     assert!(
         !is_registered(&app, "killed").await,
         "the dead worker is forgotten"
@@ -454,15 +462,10 @@ on_both_backends! {
             app.state.job_context(1),
             shutdown.clone(),
         ));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let path = format!("/api/v1/events/{newest}/");
-        while app.get(&path, Some(&access)).await.body["occurrences_status"] != "ready" {
-            assert!(
-                Instant::now() < deadline,
-                "the newest series was never generated"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        assert!(
+            ready_within(&app, &access, &newest, Duration::from_secs(30)).await,
+            "the newest series was never generated"
+        );
         shutdown.cancel();
         worker.await.expect("the worker stops");
 
