@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::events::Page;
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, on_pool, on_writer};
 
 /// The latest failure of an event's generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct RecordedFailure {
 
 /// Records the latest failure of an event's generation, replacing an earlier one.
 pub async fn record_failure(db: &Db, failure: &GenerationFailure) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query(
+    on_writer!(db, pool => sqlx::query(
         "INSERT INTO generation_failures (event_id, revision, attempts, error, permanent, failed_at) \
          SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM events WHERE id = $1) \
          ON CONFLICT (event_id) DO UPDATE SET revision = excluded.revision, attempts = excluded.attempts, \

@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::events::{Event, EventFields, find_event, find_event_in, insert_event_in};
-use super::{Db, StorageError, Timestamp, on_pool, on_tx};
+use super::{Db, StorageError, Timestamp, on_tx, on_writer};
 
 /// A client's key for one creation, and a digest of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub async fn insert_event_once(
 /// Forgets keys used before `before`.
 pub async fn purge_idempotency_keys(db: &Db, before: Timestamp) -> Result<u64, StorageError> {
     Ok(
-        on_pool!(db, pool => sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        on_writer!(db, pool => sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
         .bind(before)
         .execute(pool)
         .await?

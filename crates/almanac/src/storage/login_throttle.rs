@@ -1,7 +1,7 @@
 //! Failed-login counters in fixed windows, kept in the database so that every web process behind a
 //! load balancer sees the same counts.
 
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, on_pool, on_writer};
 
 /// Failures counted for `key` in the window that is still open at `now`, and when that window began.
 pub async fn current_failures(
@@ -27,7 +27,7 @@ pub async fn record_failure(
     now: Timestamp,
     window_opened_after: Timestamp,
 ) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query(
+    on_writer!(db, pool => sqlx::query(
         "INSERT INTO login_throttle (key, window_start, failures) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
            failures = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.failures + 1 ELSE 1 END, \
@@ -43,7 +43,7 @@ pub async fn record_failure(
 }
 
 pub async fn clear_failures(db: &Db, key: &str) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+    on_writer!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
         .execute(pool)
         .await?
@@ -55,7 +55,7 @@ pub async fn purge_closed_windows(
     db: &Db,
     window_opened_after: Timestamp,
 ) -> Result<u64, StorageError> {
-    let result = on_pool!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1")
+    let result = on_writer!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE window_start <= $1")
         .bind(window_opened_after)
         .execute(pool)
         .await?

@@ -1,8 +1,8 @@
 //! Storage: the only place that speaks SQL. One schema on two backends — SQLite for the embedded
 //! default, PostgreSQL for production — chosen at run time from `DATABASE_URL`.
 //!
-//! Queries are written once and run on either pool through [`on_pool!`], with `$N` parameters,
-//! which both drivers bind by number.
+//! Queries are written once and run on either pool through [`on_pool!`] (reads) or
+//! [`on_writer!`] (writes), with `$N` parameters, which both drivers bind by number.
 
 pub mod changes;
 pub mod events;
@@ -59,6 +59,10 @@ impl DatabaseTarget {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: Pool,
+    /// Where writes go. On SQLite, one connection of its own: SQLite takes one writer at a time,
+    /// and writers of the same process that met on the file lock slept in its busy handler
+    /// (1, 2, 5, 10 … ms) instead of taking turns (docs/BENCHMARKS.md); on PostgreSQL, `pool`.
+    writer: Pool,
     changes: Changes,
     /// Whether the last check found the database answering (see [`Db::watch_reachability`]).
     reachable: Arc<AtomicBool>,
@@ -81,6 +85,17 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// [`on_pool!`] on the pool that writes go through ([`Db::writer`]).
+macro_rules! on_writer {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db.writer() {
+            $crate::storage::Pool::Sqlite($pool) => $body,
+            $crate::storage::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_writer;
 
 /// `pool.begin()`, safe to cancel. sqlx 0.9.0 on PostgreSQL forgets a transaction whose `BEGIN`
 /// was in flight when the future was dropped — as it is when a client hangs up — and pools the
@@ -230,9 +245,10 @@ impl Default for PoolSettings {
 }
 
 impl Db {
-    fn new(pool: Pool) -> Db {
+    fn new(pool: Pool, writer: Pool) -> Db {
         Db {
             pool,
+            writer,
             changes: Changes::default(),
             reachable: Arc::new(AtomicBool::new(true)),
         }
@@ -278,8 +294,15 @@ impl Db {
         });
     }
 
+    /// The pool that reads go through.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The pool that writes go through: on SQLite a single connection, so that the process's
+    /// writers queue in order instead of polling SQLite's lock.
+    pub fn writer(&self) -> &Pool {
+        &self.writer
     }
 
     /// Begins a transaction for a change that reads before it writes. Its first statement must
@@ -287,7 +310,7 @@ impl Db {
     /// on PostgreSQL, before anything is read, so that two such changes run one after the other
     /// and neither writes back what the other changed.
     pub async fn transaction(&self) -> Result<Tx, StorageError> {
-        Ok(match self.pool() {
+        Ok(match self.writer() {
             Pool::Sqlite(pool) => Tx::Sqlite(begin(pool).await?),
             Pool::Postgres(pool) => Tx::Postgres(begin(pool).await?),
         })
@@ -335,9 +358,14 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options.clone())
+                    .await?;
+                let writer = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Db::new(Pool::Sqlite(pool)))
+                Ok(Db::new(Pool::Sqlite(pool), Pool::Sqlite(writer)))
             }
             DatabaseTarget::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -346,14 +374,14 @@ impl Db {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Db::new(Pool::Postgres(pool)))
+                Ok(Db::new(Pool::Postgres(pool.clone()), Pool::Postgres(pool)))
             }
         }
     }
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), StorageError> {
-        match self.pool() {
+        match self.writer() {
             Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
@@ -384,6 +412,7 @@ impl Db {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+        on_writer!(self, pool => pool.close().await);
     }
 }
 

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::events::{Event, Page, within_budget};
-use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx};
+use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, on_writer};
 
 /// An occurrence as the calendar shows it, with what it needs of its event.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -312,7 +312,7 @@ pub async fn store_occurrences(
         .iter()
         .map(|occurrence| (event, occurrence))
         .collect();
-    Ok(on_pool!(db, pool => {
+    Ok(on_writer!(db, pool => {
         let mut tx = super::begin(pool).await?;
         // Writing first takes the event's row lock (PostgreSQL) or the write lock (SQLite), so a
         // concurrent edit waits for this commit and then bumps the revision again.
@@ -364,7 +364,7 @@ pub async fn store_whole_series(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(on_pool!(db, pool => {
+    Ok(on_writer!(db, pool => {
         let mut tx = super::begin(pool).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         // Writing first takes the events' row locks (PostgreSQL) or the write lock (SQLite), so

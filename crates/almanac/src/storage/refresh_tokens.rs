@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, on_writer};
 
 pub async fn insert_refresh_token(
     db: &Db,
@@ -10,7 +10,7 @@ pub async fn insert_refresh_token(
     user_id: Uuid,
     expires_at: Timestamp,
 ) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query(
+    on_writer!(db, pool => sqlx::query(
         "INSERT INTO refresh_tokens (jti, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(jti)
@@ -31,7 +31,7 @@ pub async fn blacklist_refresh_token(
     jti: &str,
     at: Timestamp,
 ) -> Result<bool, StorageError> {
-    let result = on_pool!(db, pool => sqlx::query(
+    let result = on_writer!(db, pool => sqlx::query(
         "UPDATE refresh_tokens SET blacklisted_at = $1 WHERE jti = $2 AND blacklisted_at IS NULL",
     )
     .bind(at)
@@ -44,7 +44,7 @@ pub async fn blacklist_refresh_token(
 
 /// Forgets tokens that have expired: an expired token is refused whatever its blacklist state.
 pub async fn purge_expired_refresh_tokens(db: &Db, now: Timestamp) -> Result<u64, StorageError> {
-    let result = on_pool!(db, pool => sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
+    let result = on_writer!(db, pool => sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
         .bind(now)
         .execute(pool)
         .await?

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::users::User;
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, on_pool, on_writer};
 
 /// A live session: its user, and the token that unsafe requests must echo.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub async fn insert_session(
     csrf_token: &str,
     expires_at: Timestamp,
 ) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query(
+    on_writer!(db, pool => sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -65,7 +65,7 @@ pub async fn find_session(
 
 /// Ends a session (sign-out). Ending one that does not exist is not an error.
 pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), StorageError> {
-    on_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+    on_writer!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(pool)
         .await?
@@ -75,7 +75,7 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), StorageErr
 
 pub async fn purge_expired_sessions(db: &Db, now: Timestamp) -> Result<u64, StorageError> {
     Ok(
-        on_pool!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        on_writer!(db, pool => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(pool)
         .await?

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{Db, StorageError, Timestamp, on_pool};
+use super::{Db, StorageError, Timestamp, on_pool, on_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -40,7 +40,7 @@ pub async fn insert_user(db: &Db, new: &NewUser<'_>) -> Result<User, StorageErro
         "VALUES ($1, $2, $3, $4, TRUE, $5, $6) RETURNING ",
         user_columns!()
     );
-    let inserted: Result<User, sqlx::Error> = on_pool!(db, pool => sqlx::query_as(SQL)
+    let inserted: Result<User, sqlx::Error> = on_writer!(db, pool => sqlx::query_as(SQL)
         .bind(Uuid::now_v7())
         .bind(new.email)
         .bind(new.email_key)
@@ -78,7 +78,7 @@ pub async fn record_login(
 ) -> Result<(), StorageError> {
     const SQL: &str = "UPDATE users SET last_login = $1, password_hash = COALESCE($3, password_hash) \
                        WHERE id = $2";
-    on_pool!(db, pool => sqlx::query(SQL)
+    on_writer!(db, pool => sqlx::query(SQL)
         .bind(at)
         .bind(id)
         .bind(new_password_hash)
@@ -120,7 +120,7 @@ pub async fn set_user_flag(
         AccountFlag::Active => "UPDATE users SET is_active = $1 WHERE id = $2",
         AccountFlag::Staff => "UPDATE users SET is_staff = $1 WHERE id = $2",
     };
-    let updated = on_pool!(db, pool => sqlx::query(sql)
+    let updated = on_writer!(db, pool => sqlx::query(sql)
         .bind(value)
         .bind(id)
         .execute(pool)
