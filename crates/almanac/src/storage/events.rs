@@ -348,16 +348,18 @@ pub struct Listed<T> {
 /// longest would otherwise take some 300 MB before the answer is cut to its size limit.
 pub const PAGE_TEXT_BUDGET: usize = 4 * 1024 * 1024;
 
-/// Reads rows one at a time until their text (`text_of`) passes [`PAGE_TEXT_BUDGET`] (the first
+/// Reads rows one at a time until their text (`text_of`), after `spent` already in the page,
+/// passes [`PAGE_TEXT_BUDGET`] (the first
 /// row always, so every page makes progress); the rest of the query is dropped.
 pub(super) async fn within_budget<R, T>(
+    spent: usize,
     rows: impl futures::Stream<Item = Result<R, sqlx::Error>>,
     text_of: impl Fn(&R) -> usize,
     decode: impl Fn(R) -> Result<T, StorageError>,
 ) -> Result<Listed<T>, StorageError> {
     use futures::TryStreamExt;
     let mut rows = std::pin::pin!(rows);
-    let (mut kept, mut text) = (Vec::new(), 0);
+    let (mut kept, mut text) = (Vec::new(), spent);
     while let Some(row) = rows.try_next().await? {
         if text >= PAGE_TEXT_BUDGET {
             return Ok(Listed {
@@ -388,7 +390,7 @@ pub async fn list_events(
 ) -> Result<Listed<Event>, StorageError> {
     const SQL: &str =
         select_events!("WHERE e.owner_id = $1 ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3");
-    on_pool!(db, pool => within_budget(sqlx::query_as(SQL)
+    on_pool!(db, pool => within_budget(0, sqlx::query_as(SQL)
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)
@@ -550,7 +552,7 @@ pub async fn list_recurring_events(
     const SQL: &str = select_events!(
         "WHERE e.owner_id = $1 AND r.id IS NOT NULL ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3"
     );
-    on_pool!(db, pool => within_budget(sqlx::query_as(SQL)
+    on_pool!(db, pool => within_budget(0, sqlx::query_as(SQL)
         .bind(owner_id)
         .bind(page.limit)
         .bind(page.offset)

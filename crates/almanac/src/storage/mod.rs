@@ -355,14 +355,18 @@ impl Db {
                     // Rows cross from the connection's thread to the task one message at a time;
                     // room for a whole page means the thread never waits on the task mid-query.
                     .row_buffer_size(1024);
+                // A connection to a file does not go stale the way one over a network does:
+                // no round trip to its thread to test it before each use.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
+                    .test_before_acquire(false)
                     .connect_with(options.clone())
                     .await?;
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(settings.acquire_timeout)
+                    .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
                 Ok(Db::new(Pool::Sqlite(pool), Pool::Sqlite(writer)))

@@ -37,7 +37,7 @@ impl Timestamp {
         self.0.as_microsecond()
     }
 
-    fn from_micros(micros: i64) -> Result<Self, BoxDynError> {
+    pub(super) fn from_micros(micros: i64) -> Result<Self, BoxDynError> {
         jiff::Timestamp::from_microsecond(micros)
             .map(Timestamp::from)
             .map_err(|_| format!("timestamp out of range: {micros} µs").into())

@@ -77,6 +77,47 @@ on_both_backends! {
         assert_eq!(march.body.as_array().expect("array").len(), 5, "a date end includes that day");
     }
 
+    async fn a_page_of_hundreds_of_occurrences_is_whole_in_order_and_keeps_its_text_exactly(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let title = r#"Ada's "daily" \ stand-up 𝄞 — ü"#;
+        let body = json!({"title": title, "start_date": "2026-01-01T09:00:00Z", "end_date": "2026-01-01T09:15:00Z",
+                          "recurrence": {"frequency": "daily", "count": 250}});
+        app.create_event(&access, &body).await;
+        app.run_pending_jobs().await;
+
+        let whole = app.get("/api/v1/event-occurrences/?limit=250", Some(&access)).await;
+        assert_eq!(whole.status, StatusCode::OK);
+        let starts = each(&whole.body, "start");
+        assert_eq!(starts.len(), 250);
+        assert!(starts.windows(2).all(|pair| pair[0] < pair[1]), "by start, each once");
+        assert_eq!((starts[0].as_str(), starts[249].as_str()), ("2026-01-01T09:00:00Z", "2026-09-07T09:00:00Z"));
+        assert!(whole.body.as_array().expect("array").iter().all(|occurrence| occurrence["title"] == title && occurrence["event_name"] == title));
+
+        let mut paged = Vec::new();
+        for offset in (0..250).step_by(50) {
+            let page = app.get(&format!("/api/v1/event-occurrences/?limit=50&offset={offset}"), Some(&access)).await;
+            paged.extend(each(&page.body, "id"));
+        }
+        assert_eq!(paged, each(&whole.body, "id"), "the same occurrences as page by page");
+    }
+
+    async fn a_pages_text_budget_counts_every_row_read_for_it(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        // 32 KiB of description per occurrence: the 4 MiB budget is reached with the 128th.
+        let body = json!({"title": "Talk", "description": "é".repeat(16_384), "start_date": "2026-01-01T09:00:00Z",
+                          "end_date": "2026-01-01T10:00:00Z", "recurrence": {"frequency": "daily", "count": 130}});
+        app.create_event(&access, &body).await;
+        app.run_pending_jobs().await;
+        let owner = app.get("/api/v1/users/me/", Some(&access)).await.string("id").parse().expect("a UUID");
+        let read = app.state.events.list_occurrences(owner, Default::default(), almanac::storage::events::Page { limit: 5000, offset: 0 })
+            .await
+            .expect("listed");
+        assert!(read.cut_short, "the page stops at its budget");
+        assert_eq!(read.rows.len(), 128, "rows read within 4 MiB of text");
+    }
+
     async fn occurrences_filter_by_event_and_show_by_id(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
