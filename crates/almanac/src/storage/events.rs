@@ -8,7 +8,7 @@
 use recurrence::{End, Rule};
 use uuid::Uuid;
 
-use super::{Db, StorageError, Timestamp, Tx, on_pool, on_tx};
+use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, sqlite_json};
 
 /// An event's recurrence rule with its exclusion dates, and the id clients address it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl OccurrencesStatus {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub id: Uuid,
     pub owner_id: Uuid,
@@ -98,28 +98,39 @@ pub struct EventFields {
     pub recurrence: Option<RecurrenceFields>,
 }
 
-#[derive(sqlx::FromRow)]
+/// An event's row, read one by one or on SQLite as an array of these fields, in this order, in a
+/// page read as one value ([`sqlite_json`]).
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct EventRow {
     id: Uuid,
     owner_id: Uuid,
     title: String,
     description: String,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     start_at: Timestamp,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     end_at: Timestamp,
+    #[serde(deserialize_with = "sqlite_json::flag")]
     all_day: bool,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     series_end_at: Timestamp,
     timezone: String,
     revision: i64,
     occurrences_revision: i64,
+    #[serde(deserialize_with = "sqlite_json::flag")]
     generation_failed: bool,
+    #[serde(deserialize_with = "sqlite_json::optional_instant")]
     stored_until: Option<Timestamp>,
     version: i64,
     split_from: Option<Uuid>,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     created_at: Timestamp,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     updated_at: Timestamp,
     recurrence_id: Option<Uuid>,
     pattern: Option<String>,
     count: Option<i32>,
+    #[serde(deserialize_with = "sqlite_json::optional_instant")]
     until: Option<Timestamp>,
     exdates: Option<String>,
 }
@@ -218,10 +229,10 @@ fn decode_all(rows: Vec<EventRow>) -> Result<Vec<Event>, StorageError> {
 }
 
 macro_rules! select_events {
-    ($where_and_rest:literal) => {
+    ($where_and_rest:expr) => {
         select_events!("", "", $where_and_rest)
     };
-    ($extra_columns:literal, $extra_joins:literal, $where_and_rest:literal) => {
+    ($extra_columns:literal, $extra_joins:literal, $where_and_rest:expr) => {
         concat!(
             "SELECT e.id, e.owner_id, e.title, e.description, e.start_at, e.end_at, e.all_day, e.series_end_at, ",
             "e.timezone, e.revision, e.occurrences_revision, e.stored_until, e.version, e.split_from, e.created_at, e.updated_at, ",
@@ -382,19 +393,66 @@ impl EventRow {
     }
 }
 
+/// The owner's (`$1`) events by start time, `$2` from the `$3`-th.
+macro_rules! owners_page {
+    () => {
+        "WHERE e.owner_id = $1 ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3"
+    };
+}
+
 /// The owner's events by start time.
 pub async fn list_events(
     db: &Db,
     owner_id: Uuid,
     page: Page,
 ) -> Result<Listed<Event>, StorageError> {
-    const SQL: &str =
-        select_events!("WHERE e.owner_id = $1 ORDER BY e.start_at, e.id LIMIT $2 OFFSET $3");
-    on_pool!(db, pool => within_budget(0, sqlx::query_as(SQL)
-        .bind(owner_id)
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch(pool), EventRow::text_len, Event::try_from).await)
+    const SQL: &str = select_events!(owners_page!());
+    const JSON_SQL: &str = concat!(
+        "SELECT json_group_array(json_array(hex(p.id), hex(p.owner_id), p.title, p.description, \
+         p.start_at, p.end_at, p.all_day, p.series_end_at, p.timezone, p.revision, \
+         p.occurrences_revision, p.generation_failed, p.stored_until, p.version, \
+         iif(p.split_from IS NULL, NULL, hex(p.split_from)), p.created_at, p.updated_at, \
+         iif(p.recurrence_id IS NULL, NULL, hex(p.recurrence_id)), p.pattern, p.count, p.until, \
+         p.exdates) ORDER BY p.start_at, p.id) FROM (",
+        select_events!(owners_page!()),
+        ") p"
+    );
+    match db.pool() {
+        // Rows read as one value: see `sqlite_json`.
+        Pool::Sqlite(pool) => {
+            let (listed, ()) = sqlite_json::read_page(
+                page,
+                |first| async move {
+                    let (json,): (String,) = sqlx::query_as(JSON_SQL)
+                        .bind(owner_id)
+                        .bind(first.limit)
+                        .bind(first.offset)
+                        .fetch_one(pool)
+                        .await?;
+                    Ok((json, ()))
+                },
+                |rest| {
+                    sqlx::query_as(SQL)
+                        .bind(owner_id)
+                        .bind(rest.limit)
+                        .bind(rest.offset)
+                        .fetch(pool)
+                },
+                EventRow::text_len,
+                Event::try_from,
+            )
+            .await?;
+            Ok(listed)
+        }
+        Pool::Postgres(pool) => {
+            let rows = sqlx::query_as(SQL)
+                .bind(owner_id)
+                .bind(page.limit)
+                .bind(page.offset)
+                .fetch(pool);
+            within_budget(0, rows, EventRow::text_len, Event::try_from).await
+        }
+    }
 }
 
 /// An event with its owner's email, for the admin pages.

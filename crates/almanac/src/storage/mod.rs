@@ -13,6 +13,7 @@ pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;
 pub mod sessions;
+mod sqlite_json;
 mod time;
 pub mod users;
 

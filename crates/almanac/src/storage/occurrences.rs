@@ -3,11 +3,14 @@
 
 use uuid::Uuid;
 
-use super::events::{Event, PAGE_TEXT_BUDGET, Page, within_budget};
+use super::events::{Event, Page, within_budget};
+use super::sqlite_json;
 use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, on_writer};
 
 /// An occurrence as the calendar shows it, with what it needs of its event.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// Decoded from a row, or on SQLite from an array of these fields, in this order, in a page read
+/// as one value ([`sqlite_json`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Occurrence {
     pub id: Uuid,
     pub event_id: Uuid,
@@ -17,15 +20,21 @@ pub struct Occurrence {
     pub title: String,
     /// The occurrence's own description if its exception sets one, else the event's.
     pub description: String,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     pub start_at: Timestamp,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     pub end_at: Timestamp,
+    #[serde(deserialize_with = "sqlite_json::instant")]
     pub original_start: Timestamp,
     pub recurrence_id: Option<Uuid>,
+    #[serde(deserialize_with = "sqlite_json::flag")]
     pub all_day: bool,
     pub timezone: String,
     /// Whether it has an exception (changes of its own).
+    #[serde(deserialize_with = "sqlite_json::flag")]
     pub is_exception: bool,
     /// Whether it is cancelled (its original start is an exclusion date of the rule).
+    #[serde(deserialize_with = "sqlite_json::flag")]
     pub cancelled: bool,
     /// The event's version: the occurrence's ETag.
     pub version: i64,
@@ -155,10 +164,7 @@ macro_rules! beyond_horizon {
 const LISTED_FORMS: [&str; 4] = range_forms!(select_listed!());
 
 /// SQLite: the rows of `$page_query` (the range query) as one JSON array, each row an array of
-/// [`JsonRow`]'s fields, and [`beyond_horizon!`]. sqlx hands each row of a query from the
-/// connection's thread to the task as a message of its own, each value copied with SQLite's
-/// allocator; one value for the page is what made the calendar's reads faster
-/// (docs/BENCHMARKS.md).
+/// [`Occurrence`]'s fields in their order (see [`sqlite_json`]), and [`beyond_horizon!`].
 macro_rules! json_page {
     ($page_query:expr) => {
         concat!(
@@ -191,73 +197,8 @@ const JSON_PAGE_FORMS: [&str; 4] = [
     )),
 ];
 
-/// At most this many rows of a page come in one JSON value on SQLite, the rest row by row: with
-/// each row's text at its longest, the value stays within a few megabytes.
-const JSON_PAGE_ROWS: i64 = 100;
-
-/// An [`Occurrence`] as [`json_page!`] writes it: ids in hex, instants in microseconds, flags
-/// as 0 or 1.
-#[derive(serde::Deserialize)]
-struct JsonRow(
-    Uuid,
-    Uuid,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<Uuid>,
-    u8,
-    String,
-    u8,
-    u8,
-    i64,
-);
-
-impl TryFrom<JsonRow> for Occurrence {
-    type Error = StorageError;
-
-    fn try_from(row: JsonRow) -> Result<Self, StorageError> {
-        let JsonRow(
-            id,
-            event_id,
-            event_title,
-            title,
-            description,
-            start_at,
-            end_at,
-            original_start,
-            recurrence_id,
-            all_day,
-            timezone,
-            is_exception,
-            cancelled,
-            version,
-        ) = row;
-        let instant = |micros| {
-            Timestamp::from_micros(micros).map_err(|error| StorageError::Invalid {
-                what: format!("occurrence {id}: {error}"),
-            })
-        };
-        Ok(Occurrence {
-            id,
-            event_id,
-            event_title,
-            title,
-            description,
-            start_at: instant(start_at)?,
-            end_at: instant(end_at)?,
-            original_start: instant(original_start)?,
-            recurrence_id,
-            all_day: all_day != 0,
-            timezone,
-            is_exception: is_exception != 0,
-            cancelled: cancelled != 0,
-            version,
-        })
-    }
-}
+/// The range query's rows alone, for those of a page after the ones read as one value.
+const PLAIN_FORMS: [&str; 4] = range_forms!(select_occurrences!("", ""));
 
 /// A page of stored occurrences, and whether that may not be all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,66 +258,31 @@ pub async fn list_occurrences(
     })
 }
 
-/// [`list_occurrences`] on SQLite: the first [`JSON_PAGE_ROWS`] rows in one value, any further
-/// ones row by row.
+/// [`list_occurrences`] on SQLite, its rows read as one value ([`sqlite_json`]).
 async fn list_occurrences_as_json(
     pool: &sqlx::SqlitePool,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<StoredPage, StorageError> {
-    let first = Page {
-        limit: page.limit.min(JSON_PAGE_ROWS),
-        offset: page.offset,
-    };
-    let sql = range_form(&JSON_PAGE_FORMS, &filter);
-    let (json, beyond_horizon): (String, bool) =
-        bind_range!(sqlx::query_as(sql), owner_id, filter, first)
-            .fetch_one(pool)
-            .await?;
-    let rows: Vec<JsonRow> =
-        serde_json::from_str(&json).map_err(|error| StorageError::Invalid {
-            what: format!("a page of occurrences: {error}"),
-        })?;
-    let read = rows.len();
-    let (mut occurrences, mut text) = (Vec::with_capacity(read), 0);
-    for row in rows {
-        if text >= PAGE_TEXT_BUDGET {
-            return Ok(StoredPage {
-                occurrences,
-                beyond_horizon: Some(beyond_horizon),
-                cut_short: true,
-            });
-        }
-        let occurrence = Occurrence::try_from(row)?;
-        text += occurrence.text_len();
-        occurrences.push(occurrence);
-    }
-    let read = i64::try_from(read).unwrap_or(i64::MAX);
-    if read < first.limit || page.limit <= first.limit {
-        return Ok(StoredPage {
-            occurrences,
-            beyond_horizon: Some(beyond_horizon),
-            cut_short: false,
-        });
-    }
-    let rest = Page {
-        limit: page.limit - first.limit,
-        offset: page.offset.saturating_add(first.limit),
-    };
-    let sql = range_form(&LISTED_FORMS, &filter);
-    let more = within_budget(
-        text,
-        bind_range!(sqlx::query_as(sql), owner_id, filter, rest).fetch(pool),
-        |row: &ListedRow| row.occurrence.text_len(),
-        |row: ListedRow| Ok(row.occurrence),
+    let (listed, beyond_horizon) = sqlite_json::read_page(
+        page,
+        |first| {
+            let sql = range_form(&JSON_PAGE_FORMS, &filter);
+            bind_range!(sqlx::query_as(sql), owner_id, filter, first).fetch_one(pool)
+        },
+        |rest| {
+            let sql = range_form(&PLAIN_FORMS, &filter);
+            bind_range!(sqlx::query_as(sql), owner_id, filter, rest).fetch(pool)
+        },
+        Occurrence::text_len,
+        Ok,
     )
     .await?;
-    occurrences.extend(more.rows);
     Ok(StoredPage {
-        occurrences,
+        occurrences: listed.rows,
         beyond_horizon: Some(beyond_horizon),
-        cut_short: more.cut_short,
+        cut_short: listed.cut_short,
     })
 }
 

@@ -54,6 +54,54 @@ fn event_path(event: &Value) -> String {
 }
 
 on_both_backends! {
+    async fn every_event_and_occurrence_of_a_page_reads_as_it_does_alone(backend) {
+        // SQLite hands a page over as one value (storage::sqlite_json), other reads row by row:
+        // every field must come out the same.
+        let app = TestApp::spawn(backend).await;
+        let (access, event, occurrences) = series(&app, &mondays(None)).await;
+        assert_eq!(app.call(Method::PATCH, &occurrence_path(&occurrences[1]), Some(&json!({"title": "Early", "description": "Moved"})), &access).await.status, StatusCode::OK);
+        assert_eq!(app.call(Method::PATCH, &occurrence_path(&occurrences[2]), Some(&json!({"start": "2026-03-16T12:00:00Z", "end": "2026-03-16T13:00:00Z"})), &access).await.status, StatusCode::OK);
+        assert_eq!(app.call(Method::DELETE, &occurrence_path(&occurrences[3]), None, &access).await.status, StatusCode::NO_CONTENT);
+        let split = app.call(Method::POST, &format!("{}split/", event_path(&event)),
+            Some(&json!({"original_start": "2026-04-06T09:00", "title": "Standup v2"})), &access).await;
+        assert_eq!(split.status, StatusCode::CREATED, "{}", split.body);
+        for body in [
+            json!({"title": "Holiday", "all_day": true, "start_date": "2026-05-01", "end_date": "2026-05-02", "timezone": "Europe/Berlin",
+                   "recurrence": {"frequency": "yearly", "end_date": "2030-12-31", "exdates": ["2027-05-01"]}}),
+            json!({"title": "Dentist \"quoted\" 𝄞", "start_date": "2026-03-05T10:00:00Z", "end_date": "2026-03-05T11:00:00Z"}),
+        ] {
+            app.create_event(&access, &body).await;
+        }
+        app.run_pending_jobs().await;
+        let db = &app.state.db;
+        let owner = app.get("/api/v1/users/me/", Some(&access)).await.string("id").parse().expect("a UUID");
+        let page = almanac::storage::events::Page { limit: 5000, offset: 0 };
+
+        let events = almanac::storage::events::list_events(db, owner, page).await.expect("listed").rows;
+        assert_eq!(events.len(), 4);
+        assert!(events.iter().any(|event| event.split_from.is_some() && event.stored_until.is_some()), "{events:?}");
+        for event in &events {
+            let alone = almanac::storage::events::find_event(db, owner, event.id).await.expect("read").expect("found");
+            assert_eq!(event, &alone);
+        }
+
+        let filter = almanac::storage::occurrences::OccurrenceFilter {
+            to: Some("2031-01-01T00:00:00Z".parse::<jiff::Timestamp>().expect("instant").into()),
+            include_cancelled: true,
+            ..Default::default()
+        };
+        let listed = almanac::storage::occurrences::list_occurrences(db, owner, filter, page).await.expect("listed").occurrences;
+        assert!(listed.len() > 40, "{} occurrences", listed.len());
+        type Kind = fn(&almanac::storage::occurrences::Occurrence) -> bool;
+        let kinds: [Kind; 4] = [|o| o.all_day, |o| o.is_exception, |o| o.cancelled, |o| o.recurrence_id.is_none()];
+        for kind in kinds {
+            assert!(listed.iter().any(kind), "every kind of occurrence is in the page");
+        }
+        for occurrence in &listed {
+            let alone = almanac::storage::occurrences::find_occurrence(db, owner, occurrence.id).await.expect("read").expect("found");
+            assert_eq!(occurrence, &alone);
+        }
+    }
     async fn an_edited_occurrence_keeps_its_identity_and_follows_the_series_elsewhere(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, event, occurrences) = series(&app, &mondays(Some(4))).await;
