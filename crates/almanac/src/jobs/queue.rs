@@ -453,7 +453,8 @@ impl Stream for Inserted {
 /// The local queue's file, set up like the main database (WAL, NORMAL sync), with SQLite's update
 /// hook telling the worker about each new job. Nearly every use of it writes, so one connection:
 /// writers then wait their turn in the pool's queue, in order, rather than in SQLite's busy
-/// handler, whose growing sleeps starved some pushes for seconds under load.
+/// handler, whose growing sleeps starved some pushes for seconds under load. Like the main
+/// database's, the connection is not tested before each use.
 async fn open_local_queue(
     path: &std::path::Path,
 ) -> Result<(sqlx::SqlitePool, Inserted), QueueError> {
@@ -466,6 +467,7 @@ async fn open_local_queue(
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .after_connect(move |connection, _| {
             let notify = notify.clone();
             Box::pin(async move {

@@ -446,8 +446,15 @@ pub async fn store_whole_series(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
+    let on_postgres = matches!(db.writer(), Pool::Postgres(_));
     Ok(on_writer!(db, pool => {
         let mut tx = super::begin(pool).await?;
+        if on_postgres {
+            // Occurrences are derived: a crash that lost this commit would leave the events stale,
+            // and the reconciler would generate them again. So the commit does not wait for the
+            // disk, which held each worker's batches back (docs/BENCHMARKS.md).
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+        }
         let mut outcomes = Vec::with_capacity(batch.len());
         // Writing first takes the events' row locks (PostgreSQL) or the write lock (SQLite), so
         // a concurrent edit waits for this commit and then bumps the revision again.
