@@ -405,9 +405,13 @@ impl Db {
             .unwrap_or(Err(StorageError::Unavailable(sqlx::Error::PoolTimedOut)))
     }
 
-    /// How many of the pool's connections are idle and in use.
+    /// How many of the connections are idle and in use (on SQLite, the writer's too).
     pub fn pool_use(&self) -> PoolUse {
-        let (size, idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
+        let (mut size, mut idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
+        if let Pool::Sqlite(writer) = &self.writer {
+            size = size.saturating_add(writer.size());
+            idle = idle.saturating_add(writer.num_idle());
+        }
         let idle = u32::try_from(idle).unwrap_or(u32::MAX);
         PoolUse {
             idle,

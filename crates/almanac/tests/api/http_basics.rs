@@ -308,3 +308,22 @@ on_both_backends! {
         assert!(initializer.body.as_str().expect("script").contains("/api/openapi.json"));
     }
 }
+
+/// The `almanac_db_connections` gauge counts every connection, on SQLite the writer's too.
+#[tokio::test]
+async fn the_connection_gauge_counts_the_sqlite_writer_too() {
+    use almanac::storage::{DatabaseTarget, Db, PoolSettings};
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let target = DatabaseTarget::Sqlite(dir.path().join("almanac.sqlite3"));
+    let settings = PoolSettings {
+        max_connections: 1,
+        ..PoolSettings::default()
+    };
+    let db = Db::connect(&target, &settings).await.expect("connected");
+    let connections = db.pool_use();
+    assert_eq!(
+        connections.idle + connections.in_use,
+        2,
+        "one reader and the writer: {connections:?}"
+    );
+}
