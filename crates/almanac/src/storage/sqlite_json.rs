@@ -16,8 +16,9 @@ use serde::{Deserialize, Deserializer};
 use super::events::{Listed, PAGE_TEXT_BUDGET, Page, within_budget};
 use super::{StorageError, Timestamp};
 
-/// At most this many rows of a page come in one value, the rest row by row: with every row's text
-/// at its longest, the value stays within a few megabytes.
+/// At most this many rows of a page come in one value, the rest row by row. With every row's text
+/// at its longest (16,384 characters of description, each at most 6 bytes once escaped), a value
+/// holds about 10 MB; the rows of a page read one by one stop at a 4 MB text budget.
 const ROWS_IN_ONE_VALUE: i64 = 100;
 
 /// An instant as SQLite stores it: microseconds since the epoch.
