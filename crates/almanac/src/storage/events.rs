@@ -360,8 +360,8 @@ pub struct Listed<T> {
 pub const PAGE_TEXT_BUDGET: usize = 4 * 1024 * 1024;
 
 /// Reads rows one at a time until their text (`text_of`), after `spent` already in the page,
-/// passes [`PAGE_TEXT_BUDGET`] (the first
-/// row always, so every page makes progress); the rest of the query is dropped.
+/// passes [`PAGE_TEXT_BUDGET`] (the first row always, so every page makes progress); the rest of
+/// the query is dropped.
 pub(super) async fn within_budget<R, T>(
     spent: usize,
     rows: impl futures::Stream<Item = Result<R, sqlx::Error>>,
