@@ -407,6 +407,9 @@ pub async fn list_events(
     page: Page,
 ) -> Result<Listed<Event>, StorageError> {
     const SQL: &str = select_events!(owners_page!());
+    const AFTER_SQL: &str = select_events!(
+        "WHERE e.owner_id = $1 AND (e.start_at, e.id) > ($3, $4) ORDER BY e.start_at, e.id LIMIT $2"
+    );
     const JSON_SQL: &str = concat!(
         "SELECT json_group_array(json_array(hex(p.id), hex(p.owner_id), p.title, p.description, \
          p.start_at, p.end_at, p.all_day, p.series_end_at, p.timezone, p.revision, \
@@ -431,13 +434,15 @@ pub async fn list_events(
                         .await?;
                     Ok((json, ()))
                 },
-                |rest| {
-                    sqlx::query_as(SQL)
+                |limit, (start, id)| {
+                    sqlx::query_as(AFTER_SQL)
                         .bind(owner_id)
-                        .bind(rest.limit)
-                        .bind(rest.offset)
+                        .bind(limit)
+                        .bind(start)
+                        .bind(id)
                         .fetch(pool)
                 },
+                |row| (row.start_at, row.id),
                 EventRow::text_len,
                 Event::try_from,
             )

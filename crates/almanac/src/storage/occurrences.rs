@@ -197,8 +197,30 @@ const JSON_PAGE_FORMS: [&str; 4] = [
     )),
 ];
 
-/// The range query's rows alone, for those of a page after the ones read as one value.
-const PLAIN_FORMS: [&str; 4] = range_forms!(select_occurrences!("", ""));
+/// The range query's rows after `($8, $9)` in its order, for those of a page after the ones read
+/// as one value. `$7` is bound in every form (`NULL` where no event is asked for), `$5` is 0.
+const AFTER_FORMS: [&str; 4] = [
+    range_sql!(
+        select_occurrences!("", ""),
+        "AND (o.start_at, o.id) > ($8, $9) "
+    ),
+    range_sql!(
+        select_occurrences!("", ""),
+        "AND (o.start_at, o.id) > ($8, $9) ",
+        "AND NOT o.cancelled"
+    ),
+    range_sql!(
+        select_occurrences!("", ""),
+        "AND o.event_id = $7 ",
+        "AND (o.start_at, o.id) > ($8, $9) "
+    ),
+    range_sql!(
+        select_occurrences!("", ""),
+        "AND o.event_id = $7 ",
+        "AND (o.start_at, o.id) > ($8, $9) ",
+        "AND NOT o.cancelled"
+    ),
+];
 
 /// A page of stored occurrences, and whether that may not be all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,10 +293,20 @@ async fn list_occurrences_as_json(
             let sql = range_form(&JSON_PAGE_FORMS, &filter);
             bind_range!(sqlx::query_as(sql), owner_id, filter, first).fetch_one(pool)
         },
-        |rest| {
-            let sql = range_form(&PLAIN_FORMS, &filter);
-            bind_range!(sqlx::query_as(sql), owner_id, filter, rest).fetch(pool)
+        |limit, (start, id)| {
+            sqlx::query_as(range_form(&AFTER_FORMS, &filter))
+                .bind(owner_id)
+                .bind(filter.from.unwrap_or(Timestamp::MIN))
+                .bind(filter.to.unwrap_or(Timestamp::MAX))
+                .bind(limit)
+                .bind(0_i64)
+                .bind(Timestamp::MIN)
+                .bind(filter.event_id)
+                .bind(start)
+                .bind(id)
+                .fetch(pool)
         },
+        |occurrence| (occurrence.start_at, occurrence.id),
         Occurrence::text_len,
         Ok,
     )

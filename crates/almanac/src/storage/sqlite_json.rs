@@ -14,6 +14,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::events::{Listed, PAGE_TEXT_BUDGET, Page, within_budget};
+use uuid::Uuid;
+
 use super::{StorageError, Timestamp};
 
 /// At most this many rows of a page come in one value, the rest row by row. With every row's text
@@ -40,13 +42,16 @@ pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error
     Ok(i64::deserialize(deserializer)? != 0)
 }
 
-/// Reads `page`: its first rows as one JSON array from `first` (with whatever else that query
-/// answers, `E`), any further ones row by row from `rest`, as many as fit in
-/// [`PAGE_TEXT_BUDGET`] of text (`text_of`) all told, each decoded by `decode`.
+/// Reads `page` of rows in `(start, id)` order: its first rows as one JSON array from `first`
+/// (with whatever else that query answers, `E`), any further ones row by row from `rest` — at most
+/// `limit` rows after the `(start, id)` of the last row read (`key_of`), rather than again past
+/// those before it — as many as fit in [`PAGE_TEXT_BUDGET`] of text (`text_of`) all told, each
+/// decoded by `decode`.
 pub(super) async fn read_page<R, T, E, F, S>(
     page: Page,
     first: impl FnOnce(Page) -> F,
-    rest: impl FnOnce(Page) -> S,
+    rest: impl FnOnce(i64, (Timestamp, Uuid)) -> S,
+    key_of: impl Fn(&R) -> (Timestamp, Uuid),
     text_of: impl Fn(&R) -> usize,
     decode: impl Fn(R) -> Result<T, StorageError>,
 ) -> Result<(Listed<T>, E), StorageError>
@@ -64,6 +69,7 @@ where
         what: format!("a page read as JSON: {error}"),
     })?;
     let read = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let last = rows.last().map(&key_of);
     let (mut kept, mut text) = (Vec::with_capacity(rows.len()), 0);
     for row in rows {
         if text >= PAGE_TEXT_BUDGET {
@@ -76,18 +82,18 @@ where
         text += text_of(&row);
         kept.push(decode(row)?);
     }
-    if read < in_one_value.limit || page.limit <= in_one_value.limit {
-        let listed = Listed {
-            rows: kept,
-            cut_short: false,
-        };
-        return Ok((listed, extra));
-    }
-    let after = Page {
-        limit: page.limit - in_one_value.limit,
-        offset: page.offset.saturating_add(in_one_value.limit),
+    let last = match last {
+        Some(last) if read == in_one_value.limit && page.limit > in_one_value.limit => last,
+        _ => {
+            let listed = Listed {
+                rows: kept,
+                cut_short: false,
+            };
+            return Ok((listed, extra));
+        }
     };
-    let more = within_budget(text, rest(after), text_of, decode).await?;
+    let rows = rest(page.limit - in_one_value.limit, last);
+    let more = within_budget(text, rows, text_of, decode).await?;
     kept.extend(more.rows);
     let listed = Listed {
         rows: kept,

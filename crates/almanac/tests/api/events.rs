@@ -19,6 +19,32 @@ fn weekly_standup() -> Value {
 }
 
 on_both_backends! {
+    async fn a_list_of_more_than_a_hundred_events_with_equal_starts_is_whole_and_in_order(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        // Seven distinct starts for 130 events: the order within a start is the events' ids.
+        for index in 0..130 {
+            let start = format!("2026-06-01T{:02}:00:00Z", index % 7);
+            let body = json!({"title": format!("Talk {index}"), "start_date": start, "end_date": start});
+            let created = app.call(Method::POST, "/api/v1/events/", Some(&body), &access).await;
+            assert_eq!(created.status, StatusCode::CREATED);
+        }
+        let whole = app.get("/api/v1/events/?limit=200", Some(&access)).await;
+        assert_eq!(whole.status, StatusCode::OK);
+        let listed = whole.body.as_array().expect("a JSON array");
+        assert_eq!(listed.len(), 130);
+        let keys: Vec<(String, String)> = listed.iter()
+            .map(|event| (event["start_date"].as_str().expect("start").to_owned(), event["id"].as_str().expect("id").to_owned()))
+            .collect();
+        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]), "by start, then id, each once");
+        let mut paged = Vec::new();
+        for offset in (0..130).step_by(40) {
+            let page = app.get(&format!("/api/v1/events/?limit=40&offset={offset}"), Some(&access)).await;
+            paged.extend(page.body.as_array().expect("a JSON array").iter().map(|event| event["id"].clone()));
+        }
+        assert_eq!(paged, listed.iter().map(|event| event["id"].clone()).collect::<Vec<_>>());
+    }
+
     async fn creating_an_event_returns_it_pending_then_ready_after_the_job(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
