@@ -12,10 +12,9 @@ use std::future::Future;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
-
-use super::events::{Listed, PAGE_TEXT_BUDGET, Page, within_budget};
 use uuid::Uuid;
 
+use super::events::{Listed, PAGE_TEXT_BUDGET, Page, within_budget};
 use super::{StorageError, Timestamp};
 
 /// At most this many rows of a page come in one value, the rest row by row. With every row's text
