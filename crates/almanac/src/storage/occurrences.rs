@@ -110,15 +110,26 @@ macro_rules! range_sql {
     };
 }
 
-/// The four forms of the range query over `$select`, as [`range_form`] picks them.
+/// The four forms of the range query over `$select`, as [`range_form`] picks them, each with the
+/// condition `$after` if given, and each wrapped in `$wrap!` if given.
 macro_rules! range_forms {
-    ($select:expr) => {
+    ($wrap:ident; $select:expr $(, $after:literal)?) => {
         [
-            range_sql!($select),
-            range_sql!($select, "AND NOT o.cancelled"),
-            range_sql!($select, "AND o.event_id = $7 "),
-            range_sql!($select, "AND o.event_id = $7 ", "AND NOT o.cancelled"),
+            $wrap!(range_sql!($select $(, $after)?)),
+            $wrap!(range_sql!($select $(, $after)?, "AND NOT o.cancelled")),
+            $wrap!(range_sql!($select, "AND o.event_id = $7 " $(, $after)?)),
+            $wrap!(range_sql!($select, "AND o.event_id = $7 " $(, $after)?, "AND NOT o.cancelled")),
         ]
+    };
+    ($select:expr $(, $after:literal)?) => {
+        range_forms!(as_is; $select $(, $after)?)
+    };
+}
+
+/// A statement of [`range_forms!`] left as it is.
+macro_rules! as_is {
+    ($sql:expr) => {
+        $sql
     };
 }
 
@@ -180,47 +191,14 @@ macro_rules! json_page {
     };
 }
 
-const JSON_PAGE_FORMS: [&str; 4] = [
-    json_page!(range_sql!(select_occurrences!("", ""))),
-    json_page!(range_sql!(
-        select_occurrences!("", ""),
-        "AND NOT o.cancelled"
-    )),
-    json_page!(range_sql!(
-        select_occurrences!("", ""),
-        "AND o.event_id = $7 "
-    )),
-    json_page!(range_sql!(
-        select_occurrences!("", ""),
-        "AND o.event_id = $7 ",
-        "AND NOT o.cancelled"
-    )),
-];
+const JSON_PAGE_FORMS: [&str; 4] = range_forms!(json_page; select_occurrences!("", ""));
 
 /// The range query's rows after `($8, $9)` in its order, for those of a page after the ones read
 /// as one value. `$7` is bound in every form (`NULL` where no event is asked for), `$5` is 0.
-const AFTER_FORMS: [&str; 4] = [
-    range_sql!(
-        select_occurrences!("", ""),
-        "AND (o.start_at, o.id) > ($8, $9) "
-    ),
-    range_sql!(
-        select_occurrences!("", ""),
-        "AND (o.start_at, o.id) > ($8, $9) ",
-        "AND NOT o.cancelled"
-    ),
-    range_sql!(
-        select_occurrences!("", ""),
-        "AND o.event_id = $7 ",
-        "AND (o.start_at, o.id) > ($8, $9) "
-    ),
-    range_sql!(
-        select_occurrences!("", ""),
-        "AND o.event_id = $7 ",
-        "AND (o.start_at, o.id) > ($8, $9) ",
-        "AND NOT o.cancelled"
-    ),
-];
+const AFTER_FORMS: [&str; 4] = range_forms!(
+    select_occurrences!("", ""),
+    "AND (o.start_at, o.id) > ($8, $9) "
+);
 
 /// A page of stored occurrences, and whether that may not be all of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
