@@ -451,3 +451,27 @@ impl Db {
             .count())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The options `.cargo/config.toml` builds SQLite with reach the SQLite this crate links: each
+    /// took a lock or a re-plan out of every request (docs/BENCHMARKS.md), and a build that missed
+    /// them would still pass every other test.
+    #[tokio::test]
+    async fn sqlite_is_built_with_the_options_its_speed_depends_on() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:")
+            .await
+            .expect("an in-memory database");
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&pool)
+            .await
+            .expect("the compile options");
+        let built_with = |option: &str| options.iter().any(|built| built == option);
+        assert!(built_with("DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(built_with("ENABLE_QPSG"), "{options:?}");
+        assert!(
+            !built_with("ENABLE_MEMORY_MANAGEMENT"),
+            "one page cache shared by every connection: {options:?}"
+        );
+    }
+}
