@@ -3,6 +3,7 @@
 
 use std::fs::{File, TryLockError};
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,9 +27,22 @@ use crate::storage::idempotency::purge_idempotency_keys;
 use crate::storage::{DatabaseTarget, Db, PoolSettings, StorageError, Timestamp};
 use crate::{api, http, web};
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every request and by every extractor that needs it,
+/// so one shared count rather than one per pool, cache and queue inside.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The pools, caches and queue an [`AppState`] shares.
+#[derive(Debug)]
+pub struct AppParts {
     pub db: Db,
     pub accounts: Accounts,
     pub events: Events,
@@ -57,7 +71,7 @@ impl AppState {
         // Accounts are small and asked for on every request: an eighth of the memory (1 MB by
         // default) holds thousands of them.
         let cache_bytes = config.http.cache_bytes;
-        AppState {
+        AppState(Arc::new(AppParts {
             accounts: Accounts::new(
                 db.clone(),
                 tokens,
@@ -76,7 +90,7 @@ impl AppState {
             jobs,
             limits: config.limits,
             trusted_proxies: config.http.trusted_proxies,
-        }
+        }))
     }
 }
 
