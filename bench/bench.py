@@ -275,12 +275,22 @@ def wait_until_generated(http, seeded, deadline_seconds=600):
             time.sleep(0.2)
 
 
+def cpu_seconds(pid):
+    """User and system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The fields after the command name, which is in parentheses and may hold spaces.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(deployment, script, seconds, connections, env=None, path="/"):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                "-s", os.path.join(WRK_DIR, script), deployment.base + path]
     log("$ " + " ".join(command))
+    cpu_before = cpu_seconds(deployment.server.pid)
     result = subprocess.run(command, capture_output=True, text=True, check=True,
                             env=dict(os.environ, BENCH_WRK_DIR=WRK_DIR, BENCH_PASSWORD=PASSWORD, **(env or {})))
+    cpu = cpu_seconds(deployment.server.pid) - cpu_before
     line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     seconds_run = data["duration_us"] / 1e6
@@ -291,6 +301,9 @@ def wrk(deployment, script, seconds, connections, env=None, path="/"):
         "p99_ms": data["p99_us"] / 1000,
         "errors": errors,
         "requests": data["requests"],
+        # What each request cost the server, whatever else the machine ran meanwhile: requests/s
+        # moves with the machine's other load, this much less.
+        "cpu_us": cpu * 1e6 / max(data["requests"], 1),
     }
 
 
@@ -610,12 +623,13 @@ def load_section(report):
         f"{report['occurrences']:,} occurrences, in {report['seed_seconds']:.0f} s. "
         f"wrk: 2 threads, {report['connections']} connections, {report['seconds']} s per row.",
         "",
-        "| request | requests/s | p50 ms | p99 ms | errors + non-2xx |",
-        "|---|---:|---:|---:|---:|",
+        "| request | requests/s | p50 ms | p99 ms | `serve` CPU µs per request | errors + non-2xx |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for key, label in labels.items():
         row = results[key]
-        lines.append(f"| {label} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | {row['errors']} |")
+        lines.append(f"| {label} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                     f"{row['cpu_us']:.0f} | {row['errors']} |")
     lines += ["", "| series | 201 → `ready`, p50 ms | p99 ms | samples |", "|---|---:|---:|---:|"]
     for count, row in report["ready"].items():
         label = (f"30 occurrences, created while the series made under load wait (p99: the slowest)"
@@ -649,11 +663,11 @@ def load_section(report):
 
 def rows_section(report):
     healthz = report["results"]["healthz"]["rps"]
-    lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | errors + non-2xx |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | `serve` CPU µs per request | errors + non-2xx |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name, row in report["results"].items():
         lines.append(f"| {name} | {row['rps']:,.0f} | {row['rps'] / healthz:.1%} | {row['p50_ms']:.2f} | "
-                     f"{row['p99_ms']:.2f} | {row['errors']} |")
+                     f"{row['p99_ms']:.2f} | {row['cpu_us']:.0f} | {row['errors']} |")
     lines += ["", f"Peak RSS of `almanac serve`: {report['rss_mb']:.1f} MB (per row: "
                   + ", ".join(f"{name} {mb:.0f} MB" for name, mb in report["rss_phases"].items()) + ")."]
     if "create" in report["results"]:
