@@ -425,14 +425,18 @@ pub async fn list_events(
         Pool::Sqlite(pool) => {
             let (listed, ()) = sqlite_json::read_page(
                 page,
-                |first| async move {
-                    let (json,): (String,) = sqlx::query_as(JSON_SQL)
-                        .bind(owner_id)
-                        .bind(first.limit)
-                        .bind(first.offset)
-                        .fetch_one(pool)
-                        .await?;
-                    Ok((json, ()))
+                |first| {
+                    db.inline_reads()?.read(|connection| {
+                        let json = connection.prepare_cached(JSON_SQL)?.query_row(
+                            rusqlite::named_params! {
+                                "$1": owner_id,
+                                "$2": first.limit,
+                                "$3": first.offset,
+                            },
+                            |row| row.get(0),
+                        )?;
+                        Ok((json, ()))
+                    })
                 },
                 |limit, (start, id)| {
                     sqlx::query_as(AFTER_SQL)

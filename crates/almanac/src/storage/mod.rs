@@ -13,6 +13,7 @@ pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;
 pub mod sessions;
+mod sqlite_inline;
 mod sqlite_json;
 mod time;
 pub mod users;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use changes::Changes;
+use sqlite_inline::InlineReaders;
 pub use time::Timestamp;
 
 /// Where the data lives.
@@ -64,6 +66,8 @@ pub struct Db {
     /// and writers of the same process that met on the file lock slept in its busy handler
     /// (1, 2, 5, 10 … ms) instead of taking turns (docs/BENCHMARKS.md); on PostgreSQL, `pool`.
     writer: Pool,
+    /// On SQLite, the connections of the reads that run on the calling thread.
+    inline: Option<Arc<InlineReaders>>,
     changes: Changes,
     /// Whether the last check found the database answering (see [`Db::watch_reachability`]).
     reachable: Arc<AtomicBool>,
@@ -182,9 +186,30 @@ pub enum StorageError {
     Invalid { what: String },
     /// The database cannot be reached: no connection within the pool's wait, or one lost.
     #[error("database unavailable: {0}")]
-    Unavailable(sqlx::Error),
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
     #[error(transparent)]
     Other(sqlx::Error),
+    /// An error of the reads SQLite answers on the calling thread ([`sqlite_inline`]).
+    #[error(transparent)]
+    Inline(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, SystemIoFailure};
+        match error {
+            rusqlite::Error::QueryReturnedNoRows => StorageError::NotFound,
+            rusqlite::Error::SqliteFailure(failure, _)
+                if matches!(
+                    failure.code,
+                    CannotOpen | DatabaseBusy | DatabaseLocked | SystemIoFailure
+                ) =>
+            {
+                StorageError::Unavailable(Box::new(error))
+            }
+            other => StorageError::Inline(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -196,7 +221,7 @@ impl From<sqlx::Error> for StorageError {
             },
             unavailable
             @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => {
-                StorageError::Unavailable(unavailable)
+                StorageError::Unavailable(Box::new(unavailable))
             }
             // SQLSTATE classes 08 (connection exception) and 57P (the server shutting down or
             // starting up): what a PostgreSQL restart looks like to connections open through it.
@@ -205,7 +230,7 @@ impl From<sqlx::Error> for StorageError {
                     .code()
                     .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")) =>
             {
-                StorageError::Unavailable(sqlx::Error::Database(db))
+                StorageError::Unavailable(Box::new(sqlx::Error::Database(db)))
             }
             other => StorageError::Other(other),
         }
@@ -246,10 +271,11 @@ impl Default for PoolSettings {
 }
 
 impl Db {
-    fn new(pool: Pool, writer: Pool) -> Db {
+    fn new(pool: Pool, writer: Pool, inline: Option<InlineReaders>) -> Db {
         Db {
             pool,
             writer,
+            inline: inline.map(Arc::new),
             changes: Changes::default(),
             reachable: Arc::new(AtomicBool::new(true)),
         }
@@ -298,6 +324,13 @@ impl Db {
     /// The pool that reads go through.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The connections of the SQLite reads that run on the calling thread.
+    fn inline_reads(&self) -> Result<&InlineReaders, StorageError> {
+        self.inline.as_deref().ok_or_else(|| StorageError::Invalid {
+            what: "a read on the calling thread of a database that is not SQLite".to_owned(),
+        })
     }
 
     /// The pool that writes go through: on SQLite a single connection, so that the process's
@@ -370,7 +403,12 @@ impl Db {
                     .test_before_acquire(false)
                     .connect_with(options)
                     .await?;
-                Ok(Db::new(Pool::Sqlite(pool), Pool::Sqlite(writer)))
+                let inline = InlineReaders::new(path, settings.max_connections as usize);
+                Ok(Db::new(
+                    Pool::Sqlite(pool),
+                    Pool::Sqlite(writer),
+                    Some(inline),
+                ))
             }
             DatabaseTarget::Postgres(url) => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -379,7 +417,11 @@ impl Db {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Db::new(Pool::Postgres(pool.clone()), Pool::Postgres(pool)))
+                Ok(Db::new(
+                    Pool::Postgres(pool.clone()),
+                    Pool::Postgres(pool),
+                    None,
+                ))
             }
         }
     }
@@ -402,7 +444,9 @@ impl Db {
         };
         tokio::time::timeout(PING_TIMEOUT, ping)
             .await
-            .unwrap_or(Err(StorageError::Unavailable(sqlx::Error::PoolTimedOut)))
+            .unwrap_or(Err(StorageError::Unavailable(Box::new(
+                sqlx::Error::PoolTimedOut,
+            ))))
     }
 
     /// How many of the connections are idle and in use (on SQLite, the writer's too).

@@ -234,7 +234,7 @@ pub async fn list_occurrences(
     page: Page,
 ) -> Result<StoredPage, StorageError> {
     if let Pool::Sqlite(pool) = db.pool() {
-        return list_occurrences_as_json(pool, owner_id, filter, page).await;
+        return list_occurrences_as_json(db, pool, owner_id, filter, page).await;
     }
     let sql = range_form(&LISTED_FORMS, &filter);
     let listed = on_pool!(db, pool => within_budget(
@@ -260,6 +260,7 @@ pub async fn list_occurrences(
 
 /// [`list_occurrences`] on SQLite, its rows read as one value ([`sqlite_json`]).
 async fn list_occurrences_as_json(
+    db: &Db,
     pool: &sqlx::SqlitePool,
     owner_id: Uuid,
     filter: OccurrenceFilter,
@@ -268,8 +269,26 @@ async fn list_occurrences_as_json(
     let (listed, beyond_horizon) = sqlite_json::read_page(
         page,
         |first| {
-            let sql = range_form(&JSON_PAGE_FORMS, &filter);
-            bind_range!(sqlx::query_as(sql), owner_id, filter, first).fetch_one(pool)
+            db.inline_reads()?.read(|connection| {
+                let mut statement =
+                    connection.prepare_cached(range_form(&JSON_PAGE_FORMS, &filter))?;
+                let (from, to) = (
+                    filter.from.unwrap_or(Timestamp::MIN),
+                    filter.to.unwrap_or(Timestamp::MAX),
+                );
+                let mut arguments: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+                    ("$1", &owner_id),
+                    ("$2", &from),
+                    ("$3", &to),
+                    ("$4", &first.limit),
+                    ("$5", &first.offset),
+                    ("$6", &Timestamp::MIN),
+                ];
+                if let Some(event_id) = &filter.event_id {
+                    arguments.push(("$7", event_id));
+                }
+                statement.query_row(arguments.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
+            })
         },
         |limit, (start, id)| {
             sqlx::query_as(range_form(&AFTER_FORMS, &filter))

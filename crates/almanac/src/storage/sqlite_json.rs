@@ -8,8 +8,6 @@
 //! made the calendar's window 8–12 % slower). Tests compare every row read so with the same row
 //! read alone.
 
-use std::future::Future;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;
@@ -41,14 +39,14 @@ pub fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error
     Ok(i64::deserialize(deserializer)? != 0)
 }
 
-/// Reads `page` of rows in `(start, id)` order: its first rows as one JSON array from `first`
-/// (with whatever else that query answers, `E`), any further ones row by row from `rest` — at most
-/// `limit` rows after the `(start, id)` of the last row read (`key_of`), rather than again past
-/// those before it — as many as fit in [`PAGE_TEXT_BUDGET`] of text (`text_of`) all told, each
-/// decoded by `decode`.
-pub(super) async fn read_page<R, T, E, F, S>(
+/// Reads `page` of rows in `(start, id)` order: its first rows as one JSON array from `first` (with
+/// whatever else that query answers, `E`; run on this thread, see [`super::sqlite_inline`]), any
+/// further ones row by row from `rest` — at most `limit` rows after the `(start, id)` of the last
+/// row read (`key_of`), rather than again past those before it — as many as fit in
+/// [`PAGE_TEXT_BUDGET`] of text (`text_of`) all told, each decoded by `decode`.
+pub(super) async fn read_page<R, T, E, S>(
     page: Page,
-    first: impl FnOnce(Page) -> F,
+    first: impl FnOnce(Page) -> Result<(String, E), StorageError>,
     rest: impl FnOnce(i64, (Timestamp, Uuid)) -> S,
     key_of: impl Fn(&R) -> (Timestamp, Uuid),
     text_of: impl Fn(&R) -> usize,
@@ -56,14 +54,13 @@ pub(super) async fn read_page<R, T, E, F, S>(
 ) -> Result<(Listed<T>, E), StorageError>
 where
     R: DeserializeOwned,
-    F: Future<Output = Result<(String, E), sqlx::Error>>,
     S: futures::Stream<Item = Result<R, sqlx::Error>>,
 {
     let in_one_value = Page {
         limit: page.limit.min(ROWS_IN_ONE_VALUE),
         offset: page.offset,
     };
-    let (json, extra) = first(in_one_value).await?;
+    let (json, extra) = first(in_one_value)?;
     let rows: Vec<R> = serde_json::from_str(&json).map_err(|error| StorageError::Invalid {
         what: format!("a page read as JSON: {error}"),
     })?;

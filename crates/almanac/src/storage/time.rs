@@ -108,6 +108,13 @@ impl<'r> Decode<'r, Sqlite> for Timestamp {
     }
 }
 
+/// As the reads SQLite answers on the calling thread bind it: as sqlx does.
+impl rusqlite::ToSql for Timestamp {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.micros().into())
+    }
+}
+
 impl Type<Postgres> for Timestamp {
     fn type_info() -> PgTypeInfo {
         PgTypeInfo::with_name("timestamptz")
