@@ -127,4 +127,18 @@ mod tests {
         assert!(written.is_err(), "{written:?}");
         assert_eq!(count(&readers), 0);
     }
+
+    /// A database file that cannot be opened is an outage (the API answers 503), not a fault of
+    /// the request's.
+    #[test]
+    fn a_file_that_cannot_be_opened_makes_the_database_unavailable() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let readers = InlineReaders::new(&dir.path().join("missing.sqlite3"), 1);
+        let read = readers
+            .read(|connection| connection.query_row("SELECT 1", [], |row| row.get::<_, i64>(0)));
+        assert!(
+            matches!(read, Err(StorageError::Unavailable(_))),
+            "{read:?}"
+        );
+    }
 }
