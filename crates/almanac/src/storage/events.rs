@@ -8,7 +8,7 @@
 use recurrence::{End, Rule};
 use uuid::Uuid;
 
-use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, sqlite_json};
+use super::{Db, StorageError, Timestamp, Tx, on_pool, on_tx, sqlite_json};
 
 /// An event's recurrence rule with its exclusion dates, and the id clients address it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -420,48 +420,43 @@ pub async fn list_events(
         select_events!(owners_page!()),
         ") p"
     );
-    match db.pool() {
-        // Rows read as one value: see `sqlite_json`.
-        Pool::Sqlite(pool) => {
-            let (listed, ()) = sqlite_json::read_page(
-                page,
-                |first| {
-                    db.inline_reads()?.read(|connection| {
-                        let json = connection.prepare_cached(JSON_SQL)?.query_row(
-                            rusqlite::named_params! {
-                                "$1": owner_id,
-                                "$2": first.limit,
-                                "$3": first.offset,
-                            },
-                            |row| row.get(0),
-                        )?;
-                        Ok((json, ()))
-                    })
-                },
-                |limit, (start, id)| {
-                    sqlx::query_as(AFTER_SQL)
-                        .bind(owner_id)
-                        .bind(limit)
-                        .bind(start)
-                        .bind(id)
-                        .fetch(pool)
-                },
-                |row| (row.start_at, row.id),
-                EventRow::text_len,
-                Event::try_from,
-            )
-            .await?;
-            Ok(listed)
-        }
-        Pool::Postgres(pool) => {
-            let rows = sqlx::query_as(SQL)
+    // Rows read as one value: see `sqlite_json`.
+    let Some((pool, inline)) = db.sqlite_readers() else {
+        return on_pool!(db, pool => within_budget(0, sqlx::query_as(SQL)
+            .bind(owner_id)
+            .bind(page.limit)
+            .bind(page.offset)
+            .fetch(pool), EventRow::text_len, Event::try_from).await);
+    };
+    let (listed, ()) = sqlite_json::read_page(
+        page,
+        |first| {
+            inline.read(|connection| {
+                let json = connection.prepare_cached(JSON_SQL)?.query_row(
+                    rusqlite::named_params! {
+                        "$1": owner_id,
+                        "$2": first.limit,
+                        "$3": first.offset,
+                    },
+                    |row| row.get(0),
+                )?;
+                Ok((json, ()))
+            })
+        },
+        |limit, (start, id)| {
+            sqlx::query_as(AFTER_SQL)
                 .bind(owner_id)
-                .bind(page.limit)
-                .bind(page.offset)
-                .fetch(pool);
-            within_budget(0, rows, EventRow::text_len, Event::try_from).await
-        }
-    }
+                .bind(limit)
+                .bind(start)
+                .bind(id)
+                .fetch(pool)
+        },
+        |row| (row.start_at, row.id),
+        EventRow::text_len,
+        Event::try_from,
+    )
+    .await?;
+    Ok(listed)
 }
 
 /// An event with its owner's email, for the admin pages.

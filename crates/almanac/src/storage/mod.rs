@@ -326,11 +326,13 @@ impl Db {
         &self.pool
     }
 
-    /// The connections of the SQLite reads that run on the calling thread.
-    fn inline_reads(&self) -> Result<&InlineReaders, StorageError> {
-        self.inline.as_deref().ok_or_else(|| StorageError::Invalid {
-            what: "a read on the calling thread of a database that is not SQLite".to_owned(),
-        })
+    /// On SQLite, its readers: the pool, and the connections of the reads that run on the
+    /// calling thread.
+    fn sqlite_readers(&self) -> Option<(&SqlitePool, &InlineReaders)> {
+        match (&self.pool, self.inline.as_deref()) {
+            (Pool::Sqlite(pool), Some(inline)) => Some((pool, inline)),
+            _ => None,
+        }
     }
 
     /// The pool that writes go through: on SQLite a single connection, so that the process's

@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use super::events::{Event, Page, within_budget};
+use super::sqlite_inline::InlineReaders;
 use super::sqlite_json;
 use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, on_writer};
 
@@ -233,8 +234,8 @@ pub async fn list_occurrences(
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<StoredPage, StorageError> {
-    if let Pool::Sqlite(pool) = db.pool() {
-        return list_occurrences_as_json(db, pool, owner_id, filter, page).await;
+    if let Some((pool, inline)) = db.sqlite_readers() {
+        return list_occurrences_as_json(pool, inline, owner_id, filter, page).await;
     }
     let sql = range_form(&LISTED_FORMS, &filter);
     let listed = on_pool!(db, pool => within_budget(
@@ -260,8 +261,8 @@ pub async fn list_occurrences(
 
 /// [`list_occurrences`] on SQLite, its rows read as one value ([`sqlite_json`]).
 async fn list_occurrences_as_json(
-    db: &Db,
     pool: &sqlx::SqlitePool,
+    inline: &InlineReaders,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
@@ -269,7 +270,7 @@ async fn list_occurrences_as_json(
     let (listed, beyond_horizon) = sqlite_json::read_page(
         page,
         |first| {
-            db.inline_reads()?.read(|connection| {
+            inline.read(|connection| {
                 let mut statement =
                     connection.prepare_cached(range_form(&JSON_PAGE_FORMS, &filter))?;
                 let (from, to) = (

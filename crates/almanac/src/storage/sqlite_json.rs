@@ -1,12 +1,14 @@
 //! Pages that SQLite hands over as one JSON value. sqlx sends each row of a result from the
 //! connection's thread to the task as a message of its own, every value copied with SQLite's
 //! allocator and freed on the runtime's threads; for a page of 50 events or 66 occurrences that
-//! hand-over cost more than the query (docs/BENCHMARKS.md). A page's query wrapped as
-//! `SELECT json_group_array(json_array(…) ORDER BY …) FROM (<query>)` comes over in one message,
-//! and its rows decode into the same structs as the rows read one by one: each row is an array of
-//! the struct's fields in the order they are declared (arrays, not objects named by field, which
-//! made the calendar's window 8–12 % slower). Tests compare every row read so with the same row
-//! read alone.
+//! hand-over cost more than the query (docs/BENCHMARKS.md). A page's query wrapped as `SELECT
+//! json_group_array(json_array(…) ORDER BY …) FROM (<query>)` comes over in one message, and its
+//! rows decode into the same structs as the rows read one by one: each row is an array of the
+//! struct's fields in the order they are declared (arrays, not objects named by field, which made
+//! the calendar's window 8–12 % slower). Tests compare every row read so with the same row read
+//! alone. The first rows of a page are read on the serving thread ([`super::sqlite_inline`]),
+//! where no row crosses threads; whether reading them there one by one would cost less than
+//! building and parsing the one value has not been measured.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
