@@ -451,12 +451,19 @@ impl Db {
             ))))
     }
 
-    /// How many of the connections are idle and in use (on SQLite, the writer's too).
+    /// How many of the connections are idle and in use (on SQLite, the writer's and those of the
+    /// reads on the calling thread too).
     pub fn pool_use(&self) -> PoolUse {
         let (mut size, mut idle) = on_pool!(self, pool => (pool.size(), pool.num_idle()));
         if let Pool::Sqlite(writer) = &self.writer {
             size = size.saturating_add(writer.size());
             idle = idle.saturating_add(writer.num_idle());
+        }
+        if let Some(inline) = &self.inline {
+            let (inline_idle, inline_in_use) = inline.counts();
+            let inline_size = u32::try_from(inline_idle + inline_in_use).unwrap_or(u32::MAX);
+            size = size.saturating_add(inline_size);
+            idle = idle.saturating_add(inline_idle);
         }
         let idle = u32::try_from(idle).unwrap_or(u32::MAX);
         PoolUse {

@@ -8,6 +8,7 @@
 //! sqlx.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub(super) struct InlineReaders {
     idle: Mutex<Vec<Connection>>,
     /// At most this many idle connections are kept; a read that finds none opens one.
     keep: usize,
+    /// Connections lent to a read right now.
+    in_use: AtomicUsize,
 }
 
 impl InlineReaders {
@@ -33,6 +36,7 @@ impl InlineReaders {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             keep,
+            in_use: AtomicUsize::new(0),
         }
     }
 
@@ -46,12 +50,19 @@ impl InlineReaders {
             Some(connection) => connection,
             None => self.open()?,
         };
+        self.in_use.fetch_add(1, Ordering::Relaxed);
         let answer = read(&connection);
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
         let mut idle = self.lock();
         if idle.len() < self.keep {
             idle.push(connection);
         }
         Ok(answer?)
+    }
+
+    /// How many connections are idle and how many lent to a read.
+    pub(super) fn counts(&self) -> (usize, usize) {
+        (self.lock().len(), self.in_use.load(Ordering::Relaxed))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {

@@ -309,9 +309,11 @@ on_both_backends! {
     }
 }
 
-/// The `almanac_db_connections` gauge counts every connection, on SQLite the writer's too.
+/// The `almanac_db_connections` gauge counts every connection, on SQLite the writer's too, and
+/// that of the reads run on the serving thread once one has run.
 #[tokio::test]
 async fn the_connection_gauge_counts_the_sqlite_writer_too() {
+    use almanac::storage::events::{Page, list_events};
     use almanac::storage::{DatabaseTarget, Db, PoolSettings};
     let dir = tempfile::tempdir().expect("a temporary directory");
     let target = DatabaseTarget::Sqlite(dir.path().join("almanac.sqlite3"));
@@ -325,5 +327,20 @@ async fn the_connection_gauge_counts_the_sqlite_writer_too() {
         connections.idle + connections.in_use,
         2,
         "one reader and the writer: {connections:?}"
+    );
+    db.migrate().await.expect("migrated");
+    let page = Page {
+        limit: 10,
+        offset: 0,
+    };
+    let events = list_events(&db, uuid::Uuid::now_v7(), page)
+        .await
+        .expect("an empty list");
+    assert!(events.rows.is_empty());
+    let connections = db.pool_use();
+    assert_eq!(
+        connections.idle + connections.in_use,
+        3,
+        "and the list's own reader: {connections:?}"
     );
 }
