@@ -4,6 +4,7 @@
 //! horizon, ones computed on the fly.
 
 mod changes;
+mod creations;
 mod generation;
 mod identity;
 mod input;
@@ -17,13 +18,14 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use crate::storage::events::{self as event_storage, Event, Listed, Page};
+use crate::storage::events::{self as event_storage, Event, Listed, NewEvent, Page};
 use crate::storage::idempotency::{self, Creation, IdempotencyKey};
 use crate::storage::occurrences::{Occurrence, OccurrenceFilter};
 use crate::storage::{Db, StorageError};
 use crate::validation::FieldErrors;
 
 pub use changes::{OccurrenceInput, Split, SplitInput, Updated};
+use creations::Creations;
 pub use generation::{
     Generation, GenerationError, extend_series, generate_occurrences, generate_occurrences_of,
     series_behind_horizon,
@@ -89,7 +91,12 @@ pub struct SeriesLimits {
 /// Where writes ask for an event's occurrences to be generated (the job queue). Asking never
 /// fails a write: a request that cannot be queued is left to the reconciler.
 pub trait GenerationQueue: std::fmt::Debug + Send + Sync {
-    fn enqueue_generation(&self, event_id: Uuid, revision: i64) -> BoxFuture<'_, ()>;
+    /// Asks for each event's occurrences at its revision.
+    fn enqueue_generations<'a>(&'a self, events: &'a [(Uuid, i64)]) -> BoxFuture<'a, ()>;
+
+    fn enqueue_generation(&self, event_id: Uuid, revision: i64) -> BoxFuture<'_, ()> {
+        Box::pin(async move { self.enqueue_generations(&[(event_id, revision)]).await })
+    }
 }
 
 /// The event rules, over storage and the generation queue.
@@ -98,23 +105,26 @@ pub struct Events {
     db: Db,
     queue: Arc<dyn GenerationQueue>,
     limits: SeriesLimits,
+    creations: Creations,
 }
 
 impl Events {
+    /// Needs a Tokio runtime: creations are written by a task of their own.
     pub fn new(db: Db, queue: Arc<dyn GenerationQueue>, limits: SeriesLimits) -> Self {
-        Events { db, queue, limits }
+        let creations = Creations::start(db.clone(), queue.clone());
+        Events {
+            db,
+            queue,
+            limits,
+            creations,
+        }
     }
 
-    /// Creates an event and queues the generation of its occurrences.
+    /// Creates an event and queues the generation of its occurrences. The creation is written
+    /// with those that wait at the same moment, and is written even if the caller stops waiting.
     pub async fn create(&self, owner_id: Uuid, input: EventInput) -> Result<Event, EventError> {
         let fields = input::resolve(None, input, self.limits).map_err(EventError::Invalid)?;
-        let (db, queue) = (self.db.clone(), self.queue.clone());
-        to_completion(async move {
-            let event = event_storage::insert_event(&db, owner_id, &fields).await?;
-            queue.enqueue_generation(event.id, event.revision).await;
-            Ok(event)
-        })
-        .await
+        Ok(self.creations.create(NewEvent { owner_id, fields }).await?)
     }
 
     /// Creates an event unless `key` was used before: a retried request gets the event its first

@@ -171,7 +171,16 @@ impl Jobs {
     /// Enqueues the generation of the event's occurrences for `revision`. Never fails the write
     /// that called it: if the job is lost, the reconciler finds the stale event.
     pub async fn enqueue_generation(&self, event_id: Uuid, revision: i64) {
-        match self.push(GenerateOccurrences { event_id, revision }).await {
+        self.enqueue_generations(&[(event_id, revision)]).await;
+    }
+
+    /// Enqueues the generations of several events, each for its revision: on the local queue in
+    /// one transaction. Never fails the writes that called it, as [`Jobs::enqueue_generation`].
+    pub async fn enqueue_generations(&self, events: &[(Uuid, i64)]) {
+        if events.is_empty() {
+            return;
+        }
+        match self.push(events).await {
             Ok(()) => outage::QUEUE.answered(),
             Err(error) => outage::QUEUE.failed(
                 "cannot enqueue occurrence generation; the reconciler will pick the event up",
@@ -180,21 +189,29 @@ impl Jobs {
         }
     }
 
-    async fn push(&self, job: GenerateOccurrences) -> Result<(), QueueError> {
+    async fn push(&self, events: &[(Uuid, i64)]) -> Result<(), QueueError> {
         // The backend retries inline (see the worker); its own re-runs stop at the same count.
-        let task = TaskBuilder::new(job).max_attempts(MAX_ATTEMPTS);
+        let tasks = events.iter().map(|&(event_id, revision)| {
+            TaskBuilder::new(GenerateOccurrences { event_id, revision }).max_attempts(MAX_ATTEMPTS)
+        });
         let pushed = async {
             match self {
                 Jobs::Local { storage, .. } => {
-                    let task = task.priority(newest_first()).build();
-                    Ok(storage.clone().push_task(task).await?)
+                    let priority = newest_first();
+                    let tasks: Vec<_> = tasks.map(|task| task.priority(priority).build()).collect();
+                    Ok(storage
+                        .clone()
+                        .push_all(futures::stream::iter(tasks))
+                        .await?)
                 }
                 Jobs::Redis(storage) => {
-                    let id = TaskId::from_string(Uuid::new_v4().to_string());
-                    let task = task.task_id(id.clone()).run_after(HELD_FOR_FRONT).build();
-                    storage.clone().push_task(task).await?;
-                    if let Err(error) = to_front(storage, &id).await {
-                        tracing::warn!(%error, "a job waits its schedule instead of going first");
+                    for task in tasks {
+                        let id = TaskId::from_string(Uuid::new_v4().to_string());
+                        let task = task.task_id(id.clone()).run_after(HELD_FOR_FRONT).build();
+                        storage.clone().push_task(task).await?;
+                        if let Err(error) = to_front(storage, &id).await {
+                            tracing::warn!(%error, "a job waits its schedule instead of going first");
+                        }
                     }
                     Ok(())
                 }
@@ -557,8 +574,8 @@ fn redis_storage(
 }
 
 impl GenerationQueue for Jobs {
-    fn enqueue_generation(&self, event_id: Uuid, revision: i64) -> BoxFuture<'_, ()> {
-        Box::pin(Jobs::enqueue_generation(self, event_id, revision))
+    fn enqueue_generations<'a>(&'a self, events: &'a [(Uuid, i64)]) -> BoxFuture<'a, ()> {
+        Box::pin(Jobs::enqueue_generations(self, events))
     }
 }
 

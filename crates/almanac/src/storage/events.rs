@@ -247,20 +247,105 @@ macro_rules! select_events {
     };
 }
 
-/// Creates an event with its rule; its occurrences start out pending (revision 1, generated 0).
-pub async fn insert_event(
-    db: &Db,
-    owner_id: Uuid,
-    fields: &EventFields,
-) -> Result<Event, StorageError> {
+/// An event to create: whose, and its fields.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub owner_id: Uuid,
+    pub fields: EventFields,
+}
+
+/// Creates events with their rules in one transaction, all or none, in one `INSERT` per table;
+/// their occurrences start out pending (revision 1, generated 0). Returns them as a read would,
+/// in order: decoded from the values written, with no read back.
+pub async fn insert_events(db: &Db, new: &[NewEvent]) -> Result<Vec<Event>, StorageError> {
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Timestamp::now();
+    let rows: Vec<EventRow> = new
+        .iter()
+        .map(|event| created_row(Uuid::now_v7(), event, now))
+        .collect();
     let mut tx = db.transaction().await?;
-    let id = Uuid::now_v7();
-    insert_event_in(&mut tx, owner_id, fields, None, id).await?;
-    let event = find_event_in(&mut tx, owner_id, id)
-        .await?
-        .ok_or(StorageError::NotFound)?;
-    tx.commit(db, owner_id).await?;
-    Ok(event)
+    on_tx!(&mut tx, conn => {
+        let mut events = sqlx::QueryBuilder::new(
+            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, all_day, series_end_at, \
+             timezone, revision, occurrences_revision, version, revised_at, created_at, updated_at) ",
+        );
+        events.push_values(&rows, |mut values, row| {
+            values
+                .push_bind(row.id)
+                .push_bind(row.owner_id)
+                .push_bind(row.title.as_str())
+                .push_bind(row.description.as_str())
+                .push_bind(row.start_at)
+                .push_bind(row.end_at)
+                .push_bind(row.all_day)
+                .push_bind(row.series_end_at)
+                .push_bind(row.timezone.as_str())
+                .push_bind(row.revision)
+                .push_bind(row.occurrences_revision)
+                .push_bind(row.version)
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        events.build().persistent(false).execute(&mut *conn).await?;
+        let rules: Vec<&EventRow> = rows.iter().filter(|row| row.recurrence_id.is_some()).collect();
+        if !rules.is_empty() {
+            let mut recurrences = sqlx::QueryBuilder::new(
+                "INSERT INTO recurrences (id, event_id, pattern, count, until, exdates) ",
+            );
+            recurrences.push_values(rules, |mut values, row| {
+                values
+                    .push_bind(row.recurrence_id)
+                    .push_bind(row.id)
+                    .push_bind(row.pattern.as_deref())
+                    .push_bind(row.count)
+                    .push_bind(row.until)
+                    .push_bind(row.exdates.as_deref());
+            });
+            recurrences.build().persistent(false).execute(&mut *conn).await?;
+        }
+    });
+    tx.commit_for(db, new.iter().map(|event| event.owner_id))
+        .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// The row an event is created as, with the values the columns take by default.
+fn created_row(id: Uuid, new: &NewEvent, now: Timestamp) -> EventRow {
+    let fields = &new.fields;
+    let rule = fields.recurrence.as_ref().map(rule_columns);
+    let recurrence_id = rule.as_ref().map(|_| Uuid::now_v7());
+    let (pattern, count, until, exdates) = match rule {
+        Some((pattern, count, until, exdates)) => (Some(pattern), count, until, Some(exdates)),
+        None => (None, None, None, None),
+    };
+    EventRow {
+        id,
+        owner_id: new.owner_id,
+        title: fields.title.clone(),
+        description: fields.description.clone(),
+        start_at: fields.start,
+        end_at: fields.end,
+        all_day: fields.all_day,
+        series_end_at: fields.series_end,
+        timezone: fields.timezone.clone(),
+        revision: 1,
+        occurrences_revision: 0,
+        generation_failed: false,
+        stored_until: None,
+        version: 1,
+        split_from: None,
+        created_at: now,
+        updated_at: now,
+        recurrence_id,
+        pattern,
+        count,
+        until,
+        exdates,
+    }
 }
 
 /// Creates event `id` inside a change (`split_from`: the series it continues).

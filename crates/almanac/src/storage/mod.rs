@@ -13,6 +13,7 @@ pub mod login_throttle;
 pub mod occurrences;
 pub mod refresh_tokens;
 pub mod sessions;
+mod sqlite_checkpoint;
 mod sqlite_inline;
 mod sqlite_json;
 mod time;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use changes::Changes;
+use sqlite_checkpoint::Checkpoints;
 use sqlite_inline::InlineReaders;
 pub use time::Timestamp;
 
@@ -68,6 +70,8 @@ pub struct Db {
     writer: Pool,
     /// On SQLite, the connections of the reads that run on the calling thread.
     inline: Option<Arc<InlineReaders>>,
+    /// On SQLite, the thread that checkpoints the log, kept running while the database is open.
+    _checkpoints: Option<Arc<Checkpoints>>,
     changes: Changes,
     /// Whether the last check found the database answering (see [`Db::watch_reachability`]).
     reachable: Arc<AtomicBool>,
@@ -147,11 +151,22 @@ pub(crate) use on_tx;
 impl Tx {
     /// Commits; the owner's answers kept in memory are retired.
     pub async fn commit(self, db: &Db, owner_id: uuid::Uuid) -> Result<(), StorageError> {
+        self.commit_for(db, [owner_id]).await
+    }
+
+    /// Commits a change to several owners' data; the answers kept in memory for each are retired.
+    pub async fn commit_for(
+        self,
+        db: &Db,
+        owners: impl IntoIterator<Item = uuid::Uuid>,
+    ) -> Result<(), StorageError> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
-        db.changes().bump(owner_id);
+        for owner_id in owners {
+            db.changes().bump(owner_id);
+        }
         Ok(())
     }
 }
@@ -271,11 +286,13 @@ impl Default for PoolSettings {
 }
 
 impl Db {
-    fn new(pool: Pool, writer: Pool, inline: Option<InlineReaders>) -> Db {
+    fn new(pool: Pool, writer: Pool, sqlite: Option<(InlineReaders, Checkpoints)>) -> Db {
+        let (inline, checkpoints) = sqlite.unzip();
         Db {
             pool,
             writer,
             inline: inline.map(Arc::new),
+            _checkpoints: checkpoints.map(Arc::new),
             changes: Changes::default(),
             reachable: Arc::new(AtomicBool::new(true)),
         }
@@ -399,17 +416,22 @@ impl Db {
                     .test_before_acquire(false)
                     .connect_with(options.clone())
                     .await?;
+                // Checkpoints are another thread's work (see [`sqlite_checkpoint`]).
+                let writer_options = options.pragma(
+                    "wal_autocheckpoint",
+                    sqlite_checkpoint::WRITER_CHECKPOINT_PAGES.to_string(),
+                );
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(settings.acquire_timeout)
                     .test_before_acquire(false)
-                    .connect_with(options)
+                    .connect_with(writer_options)
                     .await?;
                 let inline = InlineReaders::new(path, settings.max_connections as usize);
                 Ok(Db::new(
                     Pool::Sqlite(pool),
                     Pool::Sqlite(writer),
-                    Some(inline),
+                    Some((inline, Checkpoints::start(path))),
                 ))
             }
             DatabaseTarget::Postgres(url) => {

@@ -65,6 +65,44 @@ on_both_backends! {
         assert_eq!(shown.body["occurrences_status"], "ready");
     }
 
+    async fn creations_sent_together_answer_what_is_stored_and_one_that_fails_fails_alone(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        let bodies = [
+            weekly_standup(),
+            json!({"title": "Offsite", "all_day": true, "start_date": "2026-07-01", "end_date": "2026-07-03",
+                   "timezone": "Europe/Paris"}),
+            json!({"title": "Gym", "start_date": "2026-03-02T18:00:00", "end_date": "2026-03-02T19:00:00",
+                   "timezone": "America/New_York",
+                   "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20260401T000000Z",
+                                  "exdates": ["2026-03-04T18:00:00"]}}),
+            json!({"title": "Board", "start_date": "2026-03-10T10:00:00Z", "end_date": "2026-03-10T12:00:00Z",
+                   "recurrence": {"frequency": "monthly", "by_weekday": ["2TU"]}}),
+            json!({"title": "Review", "description": "Quarterly", "start_date": "2026-05-01T10:00:00Z",
+                   "end_date": "2026-05-01T11:00:00Z"}),
+        ];
+        // Sent at once, they are written together (the first perhaps alone, the rest in one batch),
+        // beside one for an owner who does not exist, which fails the batch it joins.
+        let ghost = almanac::events::EventInput {
+            title: Some("Nobody's".into()),
+            start_date: Some("2026-05-01T10:00:00Z".into()),
+            end_date: Some("2026-05-01T11:00:00Z".into()),
+            ..Default::default()
+        };
+        let creations = futures::future::join_all(bodies.iter().cycle().take(15)
+            .map(|body| app.call(Method::POST, "/api/v1/events/", Some(body), &access)));
+        let (created, ghost) = tokio::join!(creations, app.state.events.create(uuid::Uuid::now_v7(), ghost));
+        assert!(ghost.is_err(), "an event needs an existing owner");
+        for answer in &created {
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+            let shown = app.get(&format!("/api/v1/events/{}/", answer.string("id")), Some(&access)).await;
+            assert_eq!(shown.body, answer.body, "answered as stored");
+        }
+        let listed = app.get("/api/v1/events/?limit=100", Some(&access)).await;
+        assert_eq!(listed.body.as_array().expect("a list").len(), 15);
+        assert_eq!(app.run_pending_jobs().await, 15, "each creation queued its generation");
+    }
+
     async fn a_seed_style_event_without_timezone_or_recurrence_is_a_utc_one_off(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;

@@ -1,0 +1,92 @@
+//! SQLite's checkpoints, on a thread of their own. In WAL mode a commit appends the pages it
+//! changed to the log, and by default the commit that takes the log past 1,000 pages copies the
+//! log back into the database file and waits for the disk — on Almanac's one writing connection,
+//! so every write queued behind it waits as well (docs/BENCHMARKS.md). Here the writer only
+//! checkpoints past [`WRITER_CHECKPOINT_PAGES`], a safety net, and this thread checkpoints every
+//! [`PERIOD`] when something was committed since its last look. Its checkpoints are `PASSIVE`:
+//! they never wait for readers or writers, who carry on meanwhile.
+
+use std::path::Path;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+/// How often the log is looked at.
+const PERIOD: Duration = Duration::from_millis(500);
+
+/// The log's length, in pages, past which the writer checkpoints itself (`wal_autocheckpoint`):
+/// far beyond what a period of writes appends, so that it only acts if this thread cannot.
+pub(super) const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// The checkpointing thread of one database file; it stops when this is dropped.
+#[derive(Debug)]
+pub(super) struct Checkpoints {
+    _stop: mpsc::Sender<()>,
+}
+
+impl Checkpoints {
+    pub(super) fn start(path: &Path) -> Checkpoints {
+        let (stop, stopped) = mpsc::channel();
+        let path = path.to_owned();
+        let started = std::thread::Builder::new()
+            .name("sqlite-checkpoints".into())
+            .spawn(move || {
+                if let Err(error) = run(&path, &stopped) {
+                    tracing::warn!(%error, "checkpoints stopped; the writer checkpoints the log itself from now on");
+                }
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "cannot start the checkpoints' thread; the writer checkpoints the log itself");
+        }
+        Checkpoints { _stop: stop }
+    }
+}
+
+fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let mut seen = None;
+    while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(PERIOD) {
+        // Moves whenever another connection commits.
+        let version: i64 = connection.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        if seen != Some(version) {
+            seen = Some(version);
+            connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a writer that never checkpoints commits reaches the database file itself.
+    #[test]
+    fn commits_reach_the_database_file_without_the_writer_checkpointing() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("checkpointed.sqlite3");
+        let writer = Connection::open(&path).expect("opened");
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE t (b BLOB); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256) \
+                 INSERT INTO t SELECT zeroblob(4000) FROM n;",
+            )
+            .expect("written");
+        let file_size = || std::fs::metadata(&path).expect("a database file").len();
+        let written = 256 * 4000;
+        assert!(file_size() < written, "the rows are only in the log so far");
+
+        let _checkpoints = Checkpoints::start(&path);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while file_size() < written && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(file_size() >= written, "{} bytes", file_size());
+    }
+}
