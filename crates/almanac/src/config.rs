@@ -493,10 +493,9 @@ pub struct QueueArgs {
 
 /// Jobs a worker has in hand by default. A new series waits behind those, so the right number
 /// is what a worker stores in about a tenth of a second: the embedded worker stores some 2,000
-/// series a second, a worker on PostgreSQL about 1,000, and on PostgreSQL more in hand made a
-/// new series wait longer without storing more (docs/BENCHMARKS.md).
-const LOCAL_WORKER_CONCURRENCY: usize = 128;
-const REDIS_WORKER_CONCURRENCY: usize = 32;
+/// series a second in batches of up to 64, and a worker on PostgreSQL, storing four batches at
+/// once, some 1,200 (docs/BENCHMARKS.md).
+const WORKER_CONCURRENCY: usize = 128;
 
 /// Validated queue settings.
 #[derive(Debug, Clone)]
@@ -549,10 +548,7 @@ impl QueueArgs {
                 }
             }
         };
-        let worker_concurrency = self.worker_concurrency.unwrap_or(match target {
-            QueueTarget::Local(_) => LOCAL_WORKER_CONCURRENCY,
-            QueueTarget::Redis { .. } => REDIS_WORKER_CONCURRENCY,
-        });
+        let worker_concurrency = self.worker_concurrency.unwrap_or(WORKER_CONCURRENCY);
         Ok(QueueSettings {
             target,
             worker_concurrency,
@@ -850,7 +846,7 @@ mod tests {
                 namespace: "calendar:prod".into()
             }
         );
-        assert_eq!(queue.worker_concurrency, 32);
+        assert_eq!(queue.worker_concurrency, 128);
         let chosen = serve_args(&["--redis-url", "redis://q", "--worker-concurrency", "8"]);
         let queue = chosen.queue.resolve(Path::new("/x")).expect("valid");
         assert_eq!(queue.worker_concurrency, 8);

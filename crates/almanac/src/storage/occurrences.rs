@@ -485,10 +485,15 @@ pub async fn store_whole_series(
             // disk, which held each worker's batches back (docs/BENCHMARKS.md).
             sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
         }
-        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut outcomes = vec![StoreOutcome::Superseded; batch.len()];
         // Writing first takes the events' row locks (PostgreSQL) or the write lock (SQLite), so
-        // a concurrent edit waits for this commit and then bumps the revision again.
-        for series in batch {
+        // a concurrent edit waits for this commit and then bumps the revision again. In the
+        // events' order: batches stored at once that share events take their locks in the same
+        // order, and never wait for each other in a circle.
+        let mut in_lock_order: Vec<usize> = (0..batch.len()).collect();
+        in_lock_order.sort_by_key(|&index| batch[index].event.id);
+        for index in in_lock_order {
+            let series = &batch[index];
             let current = sqlx::query(
                 "UPDATE events SET occurrences_revision = $1, stored_until = $3 \
                  WHERE id = $2 AND revision = $1 AND version = $4",
@@ -500,7 +505,9 @@ pub async fn store_whole_series(
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            outcomes.push(if current == 0 { StoreOutcome::Superseded } else { StoreOutcome::Stored });
+            if current > 0 {
+                outcomes[index] = StoreOutcome::Stored;
+            }
         }
         let stored: Vec<&WholeSeries<'_>> = batch
             .iter()

@@ -278,6 +278,34 @@ on_both_backends! {
         assert_eq!(each(&listed.body, "start"), ["2026-03-02T08:00:00Z", "2026-03-09T08:00:00Z", "2026-03-16T08:00:00Z"]);
     }
 
+    async fn batches_of_the_same_events_stored_at_once_both_succeed(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _) = app.signed_up("ada@example.com").await;
+        for round in 0..3 {
+            let mut ids = Vec::new();
+            for index in 0..20 {
+                let mut body = berlin_weekly();
+                body["title"] = json!(format!("Standup {round}.{index}"));
+                let event = app.create_event(&access, &body).await;
+                ids.push(event["id"].as_str().expect("id").parse::<uuid::Uuid>().expect("uuid"));
+            }
+            app.drop_pending_jobs().await;
+            // Two workers' batches with the same events in opposite orders: on PostgreSQL each
+            // takes row locks the other wants, and only the same order of taking them keeps
+            // them from waiting for each other in a circle (PostgreSQL would abort one).
+            let reversed: Vec<uuid::Uuid> = ids.iter().rev().copied().collect();
+            let (forward, backward) = tokio::join!(
+                generate_occurrences_of(&app.state.db, app.state.limits, &ids, Timestamp::now()),
+                generate_occurrences_of(&app.state.db, app.state.limits, &reversed, Timestamp::now()),
+            );
+            for results in [forward.expect("storage works"), backward.expect("storage works")] {
+                assert!(results.iter().all(|result| result.is_ok()), "{results:?}");
+            }
+            let listed = app.get("/api/v1/events/?limit=100", Some(&access)).await;
+            assert!(each(&listed.body, "occurrences_status").iter().all(|status| status == "ready"));
+        }
+    }
+
     async fn a_lost_job_is_redone_by_the_reconciler(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, _) = app.signed_up("ada@example.com").await;
