@@ -264,15 +264,80 @@ pub async fn insert_events(db: &Db, new: &[NewEvent]) -> Result<Vec<Event>, Stor
     let now = Timestamp::now();
     let rows: Vec<EventRow> = new
         .iter()
-        .map(|event| created_row(Uuid::now_v7(), event, now))
+        .map(|event| created_row(Uuid::now_v7(), event.owner_id, &event.fields, None, now))
         .collect();
     let mut tx = db.transaction().await?;
-    on_tx!(&mut tx, conn => {
+    insert_rows(&mut tx, &rows).await?;
+    tx.commit_for(db, new.iter().map(|event| event.owner_id))
+        .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// Creates event `id` inside a change (`split_from`: the series it continues), and returns it
+/// as [`insert_events`] does.
+pub async fn insert_event_in(
+    tx: &mut Tx,
+    owner_id: Uuid,
+    fields: &EventFields,
+    split_from: Option<Uuid>,
+    id: Uuid,
+) -> Result<Event, StorageError> {
+    let row = created_row(id, owner_id, fields, split_from, Timestamp::now());
+    insert_rows(tx, std::slice::from_ref(&row)).await?;
+    Event::try_from(row)
+}
+
+/// The row an event is created as, with the values the columns take by default.
+fn created_row(
+    id: Uuid,
+    owner_id: Uuid,
+    fields: &EventFields,
+    split_from: Option<Uuid>,
+    now: Timestamp,
+) -> EventRow {
+    let rule = fields.recurrence.as_ref().map(rule_columns);
+    let recurrence_id = rule.as_ref().map(|_| Uuid::now_v7());
+    let (pattern, count, until, exdates) = match rule {
+        Some((pattern, count, until, exdates)) => (Some(pattern), count, until, Some(exdates)),
+        None => (None, None, None, None),
+    };
+    EventRow {
+        id,
+        owner_id,
+        title: fields.title.clone(),
+        description: fields.description.clone(),
+        start_at: fields.start,
+        end_at: fields.end,
+        all_day: fields.all_day,
+        series_end_at: fields.series_end,
+        timezone: fields.timezone.clone(),
+        revision: 1,
+        occurrences_revision: 0,
+        generation_failed: false,
+        stored_until: None,
+        version: 1,
+        split_from,
+        created_at: now,
+        updated_at: now,
+        recurrence_id,
+        pattern,
+        count,
+        until,
+        exdates,
+    }
+}
+
+/// Writes new events' rows and those of their rules, one `INSERT` per table. A statement's
+/// length follows the number of rows, so only the one-row forms are kept prepared (see
+/// `push_id_list`).
+async fn insert_rows(tx: &mut Tx, rows: &[EventRow]) -> Result<(), StorageError> {
+    let one_row = rows.len() == 1;
+    on_tx!(tx, conn => {
         let mut events = sqlx::QueryBuilder::new(
             "INSERT INTO events (id, owner_id, title, description, start_at, end_at, all_day, series_end_at, \
-             timezone, revision, occurrences_revision, version, revised_at, created_at, updated_at) ",
+             timezone, revision, occurrences_revision, version, split_from, revised_at, created_at, updated_at) ",
         );
-        events.push_values(&rows, |mut values, row| {
+        events.push_values(rows, |mut values, row| {
             values
                 .push_bind(row.id)
                 .push_bind(row.owner_id)
@@ -286,11 +351,12 @@ pub async fn insert_events(db: &Db, new: &[NewEvent]) -> Result<Vec<Event>, Stor
                 .push_bind(row.revision)
                 .push_bind(row.occurrences_revision)
                 .push_bind(row.version)
-                .push_bind(now)
-                .push_bind(now)
-                .push_bind(now);
+                .push_bind(row.split_from)
+                .push_bind(row.created_at)
+                .push_bind(row.created_at)
+                .push_bind(row.updated_at);
         });
-        events.build().persistent(false).execute(&mut *conn).await?;
+        events.build().persistent(one_row).execute(&mut *conn).await?;
         let rules: Vec<&EventRow> = rows.iter().filter(|row| row.recurrence_id.is_some()).collect();
         if !rules.is_empty() {
             let mut recurrences = sqlx::QueryBuilder::new(
@@ -305,91 +371,7 @@ pub async fn insert_events(db: &Db, new: &[NewEvent]) -> Result<Vec<Event>, Stor
                     .push_bind(row.until)
                     .push_bind(row.exdates.as_deref());
             });
-            recurrences.build().persistent(false).execute(&mut *conn).await?;
-        }
-    });
-    tx.commit_for(db, new.iter().map(|event| event.owner_id))
-        .await?;
-    rows.into_iter().map(Event::try_from).collect()
-}
-
-/// The row an event is created as, with the values the columns take by default.
-fn created_row(id: Uuid, new: &NewEvent, now: Timestamp) -> EventRow {
-    let fields = &new.fields;
-    let rule = fields.recurrence.as_ref().map(rule_columns);
-    let recurrence_id = rule.as_ref().map(|_| Uuid::now_v7());
-    let (pattern, count, until, exdates) = match rule {
-        Some((pattern, count, until, exdates)) => (Some(pattern), count, until, Some(exdates)),
-        None => (None, None, None, None),
-    };
-    EventRow {
-        id,
-        owner_id: new.owner_id,
-        title: fields.title.clone(),
-        description: fields.description.clone(),
-        start_at: fields.start,
-        end_at: fields.end,
-        all_day: fields.all_day,
-        series_end_at: fields.series_end,
-        timezone: fields.timezone.clone(),
-        revision: 1,
-        occurrences_revision: 0,
-        generation_failed: false,
-        stored_until: None,
-        version: 1,
-        split_from: None,
-        created_at: now,
-        updated_at: now,
-        recurrence_id,
-        pattern,
-        count,
-        until,
-        exdates,
-    }
-}
-
-/// Creates event `id` inside a change (`split_from`: the series it continues).
-pub async fn insert_event_in(
-    tx: &mut Tx,
-    owner_id: Uuid,
-    fields: &EventFields,
-    split_from: Option<Uuid>,
-    id: Uuid,
-) -> Result<(), StorageError> {
-    let now = Timestamp::now();
-    on_tx!(tx, conn => {
-        sqlx::query(
-            "INSERT INTO events (id, owner_id, title, description, start_at, end_at, all_day, series_end_at, \
-             timezone, revision, occurrences_revision, revised_at, created_at, updated_at, split_from) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $10, $11)",
-        )
-        .bind(id)
-        .bind(owner_id)
-        .bind(&fields.title)
-        .bind(&fields.description)
-        .bind(fields.start)
-        .bind(fields.end)
-        .bind(fields.all_day)
-        .bind(fields.series_end)
-        .bind(&fields.timezone)
-        .bind(now)
-        .bind(split_from)
-        .execute(&mut *conn)
-        .await?;
-        if let Some(recurrence) = &fields.recurrence {
-            let (pattern, count, until, exdates) = rule_columns(recurrence);
-            sqlx::query(
-                "INSERT INTO recurrences (id, event_id, pattern, count, until, exdates) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(pattern)
-            .bind(count)
-            .bind(until)
-            .bind(exdates)
-            .execute(&mut *conn)
-            .await?;
+            recurrences.build().persistent(one_row).execute(&mut *conn).await?;
         }
     });
     Ok(())

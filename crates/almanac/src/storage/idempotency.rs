@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use super::events::{Event, EventFields, find_event, find_event_in, insert_event_in};
+use super::events::{Event, EventFields, find_event, insert_event_in};
 use super::{Db, StorageError, Timestamp, on_tx, on_writer};
 
 /// A client's key for one creation, and a digest of the request it came with.
@@ -64,10 +64,7 @@ pub async fn insert_event_once(
         }
         return Ok(Creation::Earlier(find_event(db, owner_id, earlier).await?));
     }
-    insert_event_in(&mut tx, owner_id, fields, None, event_id).await?;
-    let event = find_event_in(&mut tx, owner_id, event_id)
-        .await?
-        .ok_or(StorageError::NotFound)?;
+    let event = insert_event_in(&mut tx, owner_id, fields, None, event_id).await?;
     tx.commit(db, owner_id).await?;
     Ok(Creation::New(event))
 }

@@ -68,13 +68,19 @@ pub struct Db {
     /// and writers of the same process that met on the file lock slept in its busy handler
     /// (1, 2, 5, 10 … ms) instead of taking turns (docs/BENCHMARKS.md); on PostgreSQL, `pool`.
     writer: Pool,
-    /// On SQLite, the connections of the reads that run on the calling thread.
-    inline: Option<Arc<InlineReaders>>,
-    /// On SQLite, the thread that checkpoints the log, kept running while the database is open.
-    _checkpoints: Option<Arc<Checkpoints>>,
+    /// What only SQLite has.
+    sqlite: Option<Arc<SqliteParts>>,
     changes: Changes,
     /// Whether the last check found the database answering (see [`Db::watch_reachability`]).
     reachable: Arc<AtomicBool>,
+}
+
+/// SQLite's connections of the reads that run on the calling thread, and the thread that
+/// checkpoints its log, kept running while the database is open.
+#[derive(Debug)]
+struct SqliteParts {
+    inline: InlineReaders,
+    _checkpoints: Checkpoints,
 }
 
 #[derive(Debug, Clone)]
@@ -286,13 +292,11 @@ impl Default for PoolSettings {
 }
 
 impl Db {
-    fn new(pool: Pool, writer: Pool, sqlite: Option<(InlineReaders, Checkpoints)>) -> Db {
-        let (inline, checkpoints) = sqlite.unzip();
+    fn new(pool: Pool, writer: Pool, sqlite: Option<SqliteParts>) -> Db {
         Db {
             pool,
             writer,
-            inline: inline.map(Arc::new),
-            _checkpoints: checkpoints.map(Arc::new),
+            sqlite: sqlite.map(Arc::new),
             changes: Changes::default(),
             reachable: Arc::new(AtomicBool::new(true)),
         }
@@ -346,8 +350,8 @@ impl Db {
     /// On SQLite, its readers: the pool, and the connections of the reads that run on the
     /// calling thread.
     fn sqlite_readers(&self) -> Option<(&SqlitePool, &InlineReaders)> {
-        match (&self.pool, self.inline.as_deref()) {
-            (Pool::Sqlite(pool), Some(inline)) => Some((pool, inline)),
+        match (&self.pool, self.sqlite.as_deref()) {
+            (Pool::Sqlite(pool), Some(sqlite)) => Some((pool, &sqlite.inline)),
             _ => None,
         }
     }
@@ -431,7 +435,10 @@ impl Db {
                 Ok(Db::new(
                     Pool::Sqlite(pool),
                     Pool::Sqlite(writer),
-                    Some((inline, Checkpoints::start(path))),
+                    Some(SqliteParts {
+                        inline,
+                        _checkpoints: Checkpoints::start(path),
+                    }),
                 ))
             }
             DatabaseTarget::Postgres(url) => {
@@ -481,8 +488,8 @@ impl Db {
             size = size.saturating_add(writer.size());
             idle = idle.saturating_add(writer.num_idle());
         }
-        if let Some(inline) = &self.inline {
-            let (inline_idle, inline_in_use) = inline.counts();
+        if let Some(sqlite) = &self.sqlite {
+            let (inline_idle, inline_in_use) = sqlite.inline.counts();
             let inline_size = u32::try_from(inline_idle + inline_in_use).unwrap_or(u32::MAX);
             size = size.saturating_add(inline_size);
             idle = idle.saturating_add(inline_idle);
