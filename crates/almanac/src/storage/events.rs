@@ -8,7 +8,7 @@
 use recurrence::{End, Rule};
 use uuid::Uuid;
 
-use super::{Db, StorageError, Timestamp, Tx, on_pool, on_tx, sqlite_json};
+use super::{Db, StorageError, Timestamp, Tx, on_pool, on_tx, sqlite_page};
 
 /// An event's recurrence rule with its exclusion dates, and the id clients address it by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,41 +98,62 @@ pub struct EventFields {
     pub recurrence: Option<RecurrenceFields>,
 }
 
-/// An event's row, read one by one or on SQLite as an array of these fields, in this order, in a
-/// page read as one value ([`sqlite_json`]).
-#[derive(sqlx::FromRow, serde::Deserialize)]
+/// An event's row: a row of [`select_events!`].
+#[derive(sqlx::FromRow)]
 struct EventRow {
     id: Uuid,
     owner_id: Uuid,
     title: String,
     description: String,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     start_at: Timestamp,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     end_at: Timestamp,
-    #[serde(deserialize_with = "sqlite_json::flag")]
     all_day: bool,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     series_end_at: Timestamp,
     timezone: String,
     revision: i64,
     occurrences_revision: i64,
-    #[serde(deserialize_with = "sqlite_json::flag")]
     generation_failed: bool,
-    #[serde(deserialize_with = "sqlite_json::optional_instant")]
     stored_until: Option<Timestamp>,
     version: i64,
     split_from: Option<Uuid>,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     created_at: Timestamp,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     updated_at: Timestamp,
     recurrence_id: Option<Uuid>,
     pattern: Option<String>,
     count: Option<i32>,
-    #[serde(deserialize_with = "sqlite_json::optional_instant")]
     until: Option<Timestamp>,
     exdates: Option<String>,
+}
+
+impl EventRow {
+    /// Decodes a row of [`select_events!`] read on the serving thread
+    /// ([`super::sqlite_inline`]), its columns in the order that query names them.
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(EventRow {
+            id: row.get(0)?,
+            owner_id: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            start_at: row.get(4)?,
+            end_at: row.get(5)?,
+            all_day: row.get(6)?,
+            series_end_at: row.get(7)?,
+            timezone: row.get(8)?,
+            revision: row.get(9)?,
+            occurrences_revision: row.get(10)?,
+            stored_until: row.get(11)?,
+            version: row.get(12)?,
+            split_from: row.get(13)?,
+            created_at: row.get(14)?,
+            updated_at: row.get(15)?,
+            generation_failed: row.get(16)?,
+            recurrence_id: row.get(17)?,
+            pattern: row.get(18)?,
+            count: row.get(19)?,
+            until: row.get(20)?,
+            exdates: row.get(21)?,
+        })
+    }
 }
 
 impl TryFrom<EventRow> for Event {
@@ -477,17 +498,7 @@ pub async fn list_events(
     const AFTER_SQL: &str = select_events!(
         "WHERE e.owner_id = $1 AND (e.start_at, e.id) > ($3, $4) ORDER BY e.start_at, e.id LIMIT $2"
     );
-    const JSON_SQL: &str = concat!(
-        "SELECT json_group_array(json_array(hex(p.id), hex(p.owner_id), p.title, p.description, \
-         p.start_at, p.end_at, p.all_day, p.series_end_at, p.timezone, p.revision, \
-         p.occurrences_revision, p.generation_failed, p.stored_until, p.version, \
-         iif(p.split_from IS NULL, NULL, hex(p.split_from)), p.created_at, p.updated_at, \
-         iif(p.recurrence_id IS NULL, NULL, hex(p.recurrence_id)), p.pattern, p.count, p.until, \
-         p.exdates) ORDER BY p.start_at, p.id) FROM (",
-        select_events!(owners_page!()),
-        ") p"
-    );
-    // Rows read as one value: see `sqlite_json`.
+    // On SQLite the first rows are read on the serving thread: see `sqlite_page`.
     let Some((pool, inline)) = db.sqlite_readers() else {
         return on_pool!(db, pool => within_budget(0, sqlx::query_as(SQL)
             .bind(owner_id)
@@ -495,19 +506,22 @@ pub async fn list_events(
             .bind(page.offset)
             .fetch(pool), EventRow::text_len, Event::try_from).await);
     };
-    let (listed, ()) = sqlite_json::read_page(
+    let (listed, ()) = sqlite_page::read_page(
         page,
         |first| {
             inline.read(|connection| {
-                let json = connection.prepare_cached(JSON_SQL)?.query_row(
-                    rusqlite::named_params! {
-                        "$1": owner_id,
-                        "$2": first.limit,
-                        "$3": first.offset,
-                    },
-                    |row| row.get(0),
-                )?;
-                Ok((json, ()))
+                let rows = connection
+                    .prepare_cached(SQL)?
+                    .query_map(
+                        rusqlite::named_params! {
+                            "$1": owner_id,
+                            "$2": first.limit,
+                            "$3": first.offset,
+                        },
+                        EventRow::from_sqlite,
+                    )?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok((rows, ()))
             })
         },
         |limit, (start, id)| {

@@ -15,7 +15,7 @@ pub mod refresh_tokens;
 pub mod sessions;
 mod sqlite_checkpoint;
 mod sqlite_inline;
-mod sqlite_json;
+mod sqlite_page;
 mod time;
 pub mod users;
 

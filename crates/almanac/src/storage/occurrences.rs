@@ -5,13 +5,12 @@ use uuid::Uuid;
 
 use super::events::{Event, Page, within_budget};
 use super::sqlite_inline::InlineReaders;
-use super::sqlite_json;
+use super::sqlite_page;
 use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, on_writer};
 
-/// An occurrence as the calendar shows it, with what it needs of its event.
-/// Decoded from a row, or on SQLite from an array of these fields, in this order, in a page read
-/// as one value ([`sqlite_json`]).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+/// An occurrence as the calendar shows it, with what it needs of its event: a row of
+/// [`select_occurrences!`], its columns in this order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Occurrence {
     pub id: Uuid,
     pub event_id: Uuid,
@@ -21,27 +20,42 @@ pub struct Occurrence {
     pub title: String,
     /// The occurrence's own description if its exception sets one, else the event's.
     pub description: String,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     pub start_at: Timestamp,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     pub end_at: Timestamp,
-    #[serde(deserialize_with = "sqlite_json::instant")]
     pub original_start: Timestamp,
     pub recurrence_id: Option<Uuid>,
-    #[serde(deserialize_with = "sqlite_json::flag")]
     pub all_day: bool,
     pub timezone: String,
     /// Whether it has an exception (changes of its own).
-    #[serde(deserialize_with = "sqlite_json::flag")]
     pub is_exception: bool,
     /// Whether it is cancelled (its original start is an exclusion date of the rule).
-    #[serde(deserialize_with = "sqlite_json::flag")]
     pub cancelled: bool,
     /// The event's version: the occurrence's ETag.
     pub version: i64,
 }
 
 impl Occurrence {
+    /// Decodes a row of [`select_occurrences!`] read on the serving thread
+    /// ([`super::sqlite_inline`]).
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Occurrence {
+            id: row.get(0)?,
+            event_id: row.get(1)?,
+            event_title: row.get(2)?,
+            title: row.get(3)?,
+            description: row.get(4)?,
+            start_at: row.get(5)?,
+            end_at: row.get(6)?,
+            original_start: row.get(7)?,
+            recurrence_id: row.get(8)?,
+            all_day: row.get(9)?,
+            timezone: row.get(10)?,
+            is_exception: row.get(11)?,
+            cancelled: row.get(12)?,
+            version: row.get(13)?,
+        })
+    }
+
     /// The length of its text: what a page holds of it beyond a fixed size.
     pub fn text_len(&self) -> usize {
         self.event_title.len() + self.title.len() + self.description.len()
@@ -175,27 +189,12 @@ macro_rules! beyond_horizon {
 
 const LISTED_FORMS: [&str; 4] = range_forms!(select_listed!());
 
-/// SQLite: the rows of `$page_query` (the range query) as one JSON array, each row an array of
-/// [`Occurrence`]'s fields in their order (see [`sqlite_json`]), and [`beyond_horizon!`].
-macro_rules! json_page {
-    ($page_query:expr) => {
-        concat!(
-            "SELECT json_group_array(json_array(hex(p.id), hex(p.event_id), p.event_title, p.title, \
-             p.description, p.start_at, p.end_at, p.original_start, \
-             iif(p.recurrence_id IS NULL, NULL, hex(p.recurrence_id)), p.all_day, p.timezone, \
-             p.is_exception, p.cancelled, p.version) ORDER BY p.start_at, p.id), ",
-            beyond_horizon!(),
-            " FROM (",
-            $page_query,
-            ") p"
-        )
-    };
-}
-
-const JSON_PAGE_FORMS: [&str; 4] = range_forms!(json_page; select_occurrences!("", ""));
+/// The column of [`select_listed!`] that says whether the page may not be all, after those of an
+/// [`Occurrence`].
+const LISTED_BEYOND_HORIZON: usize = 14;
 
 /// The range query's rows after `($8, $9)` in its order, for those of a page after the ones read
-/// as one value. `$7` is bound in every form (`NULL` where no event is asked for), `$5` is 0.
+/// on the serving thread. `$7` is bound in every form (`NULL` where no event is asked for), `$5` is 0.
 const AFTER_FORMS: [&str; 4] = range_forms!(
     select_occurrences!("", ""),
     "AND (o.start_at, o.id) > ($8, $9) "
@@ -207,7 +206,7 @@ pub struct StoredPage {
     pub occurrences: Vec<Occurrence>,
     /// Whether any of the owner's series is stored only up to a point before the window's end
     /// (its later occurrences are computed when asked for); `None` where the query cannot say
-    /// (an empty page on PostgreSQL).
+    /// (an empty page).
     pub beyond_horizon: Option<bool>,
     /// Whether rows were left out to keep the page's text within
     /// [`PAGE_TEXT_BUDGET`](super::events::PAGE_TEXT_BUDGET).
@@ -235,7 +234,7 @@ pub async fn list_occurrences(
     page: Page,
 ) -> Result<StoredPage, StorageError> {
     if let Some((pool, inline)) = db.sqlite_readers() {
-        return list_occurrences_as_json(pool, inline, owner_id, filter, page).await;
+        return list_occurrences_on_sqlite(pool, inline, owner_id, filter, page).await;
     }
     let sql = range_form(&LISTED_FORMS, &filter);
     let listed = on_pool!(db, pool => within_budget(
@@ -259,24 +258,25 @@ pub async fn list_occurrences(
     })
 }
 
-/// [`list_occurrences`] on SQLite, its rows read as one value ([`sqlite_json`]).
-async fn list_occurrences_as_json(
+/// [`list_occurrences`] on SQLite: the page's first rows read on the serving thread
+/// ([`sqlite_page`]).
+async fn list_occurrences_on_sqlite(
     pool: &sqlx::SqlitePool,
     inline: &InlineReaders,
     owner_id: Uuid,
     filter: OccurrenceFilter,
     page: Page,
 ) -> Result<StoredPage, StorageError> {
-    let (listed, beyond_horizon) = sqlite_json::read_page(
+    let (from, to) = (
+        filter.from.unwrap_or(Timestamp::MIN),
+        filter.to.unwrap_or(Timestamp::MAX),
+    );
+    let (listed, beyond_horizon) = sqlite_page::read_page(
         page,
         |first| {
             inline.read(|connection| {
                 let mut statement =
-                    connection.prepare_cached(range_form(&JSON_PAGE_FORMS, &filter))?;
-                let (from, to) = (
-                    filter.from.unwrap_or(Timestamp::MIN),
-                    filter.to.unwrap_or(Timestamp::MAX),
-                );
+                    connection.prepare_cached(range_form(&LISTED_FORMS, &filter))?;
                 let mut arguments: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
                     ("$1", &owner_id),
                     ("$2", &from),
@@ -288,14 +288,20 @@ async fn list_occurrences_as_json(
                 if let Some(event_id) = &filter.event_id {
                     arguments.push(("$7", event_id));
                 }
-                statement.query_row(arguments.as_slice(), |row| Ok((row.get(0)?, row.get(1)?)))
+                let (mut occurrences, mut beyond_horizon) = (Vec::new(), None);
+                let mut rows = statement.query(arguments.as_slice())?;
+                while let Some(row) = rows.next()? {
+                    occurrences.push(Occurrence::from_sqlite(row)?);
+                    beyond_horizon = Some(row.get(LISTED_BEYOND_HORIZON)?);
+                }
+                Ok((occurrences, beyond_horizon))
             })
         },
         |limit, (start, id)| {
             sqlx::query_as(range_form(&AFTER_FORMS, &filter))
                 .bind(owner_id)
-                .bind(filter.from.unwrap_or(Timestamp::MIN))
-                .bind(filter.to.unwrap_or(Timestamp::MAX))
+                .bind(from)
+                .bind(to)
                 .bind(limit)
                 .bind(0_i64)
                 .bind(Timestamp::MIN)
@@ -311,7 +317,7 @@ async fn list_occurrences_as_json(
     .await?;
     Ok(StoredPage {
         occurrences: listed.rows,
-        beyond_horizon: Some(beyond_horizon),
+        beyond_horizon,
         cut_short: listed.cut_short,
     })
 }

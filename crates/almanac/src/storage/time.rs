@@ -115,6 +115,13 @@ impl rusqlite::ToSql for Timestamp {
     }
 }
 
+/// As the reads SQLite answers on the calling thread decode it: as sqlx does.
+impl rusqlite::types::FromSql for Timestamp {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        Self::from_micros(value.as_i64()?).map_err(rusqlite::types::FromSqlError::Other)
+    }
+}
+
 impl Type<Postgres> for Timestamp {
     fn type_info() -> PgTypeInfo {
         PgTypeInfo::with_name("timestamptz")
