@@ -107,16 +107,18 @@ macro_rules! select_occurrences {
 /// `$7`; cancelled ones left out) or none. Separate statements rather than one with
 /// `$7 IS NULL OR …`, whose estimate PostgreSQL's generic plan gets badly wrong
 /// (docs/BENCHMARKS.md). The scan's lower bound takes the longest of the owner's events and moved
-/// occurrences, but never reaches below year 1 (`$6`): an event may last millennia, and
-/// PostgreSQL refuses a timestamp more than 4,713 years before year 1.
+/// occurrences, each found at the end of an index on `(owner_id, end_at - start_at)` rather than
+/// among all the owner's rows (an exception that moves nothing has a `NULL` length), but never
+/// reaches below year 1 (`$6`): an event may last millennia, and PostgreSQL refuses a timestamp
+/// more than 4,713 years before year 1.
 macro_rules! range_sql {
     ($select:expr $(, $extra_condition:literal)*) => {
         concat!(
             $select,
             "WHERE o.owner_id = $1 \
              AND o.start_at >= $2 - (SELECT MAX(CASE WHEN d.length > $2 - $6 THEN $2 - $6 ELSE d.length END) FROM (\
-                 SELECT l.end_at - l.start_at AS length FROM events l WHERE l.owner_id = $1 UNION ALL \
-                 SELECT x.end_at - x.start_at FROM occurrence_exceptions x WHERE x.owner_id = $1 AND x.start_at IS NOT NULL\
+                 SELECT MAX(l.end_at - l.start_at) AS length FROM events l WHERE l.owner_id = $1 UNION ALL \
+                 SELECT MAX(x.end_at - x.start_at) FROM occurrence_exceptions x WHERE x.owner_id = $1\
              ) d) \
              AND o.start_at < $3 AND o.end_at > $2 ",
             $($extra_condition,)*

@@ -55,8 +55,8 @@ fn event_path(event: &Value) -> String {
 
 on_both_backends! {
     async fn every_event_and_occurrence_of_a_page_reads_as_it_does_alone(backend) {
-        // SQLite hands a page over as one value (storage::sqlite_json), other reads row by row:
-        // every field must come out the same.
+        // On SQLite a page's first rows are decoded on the serving thread (storage::sqlite_page),
+        // other reads come through sqlx: every field must come out the same.
         let app = TestApp::spawn(backend).await;
         let (access, event, occurrences) = series(&app, &mondays(None)).await;
         assert_eq!(app.call(Method::PATCH, &occurrence_path(&occurrences[1]), Some(&json!({"title": "Early", "description": "Moved"})), &access).await.status, StatusCode::OK);
@@ -102,6 +102,17 @@ on_both_backends! {
             assert_eq!(occurrence, &alone);
         }
     }
+    async fn an_occurrence_made_longer_than_every_event_is_listed_in_a_window_it_reaches(backend) {
+        let app = TestApp::spawn(backend).await;
+        let (access, _, occurrences) = series(&app, &mondays(Some(4))).await;
+        // Half an hour made three days: the range query's scan must reach back that far for it.
+        let lengthened = app.call(Method::PATCH, &occurrence_path(&occurrences[1]), Some(&json!({"end": "2026-03-12T09:00:00Z"})), &access).await;
+        assert_eq!(lengthened.status, StatusCode::OK, "{}", lengthened.body);
+        app.run_pending_jobs().await;
+        let window = list(&app, &access, "?start_date=2026-03-11&end_date=2026-03-11").await;
+        assert_eq!(each(&Value::from(window), "start"), ["2026-03-09T08:00:00Z"]);
+    }
+
     async fn an_edited_occurrence_keeps_its_identity_and_follows_the_series_elsewhere(backend) {
         let app = TestApp::spawn(backend).await;
         let (access, event, occurrences) = series(&app, &mondays(Some(4))).await;
