@@ -1,6 +1,9 @@
 //! Materialized occurrences: what the calendar reads. Written only by the generation job, which
 //! replaces an event's set atomically and only for the event's current revision.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use uuid::Uuid;
 
 use super::events::{Event, Page, within_budget};
@@ -9,7 +12,7 @@ use super::sqlite_page;
 use super::{Db, Pool, StorageError, Timestamp, Tx, on_pool, on_tx, on_writer};
 
 /// An occurrence as the calendar shows it, with what it needs of its event: a row of
-/// [`select_occurrences!`], its columns in this order.
+/// [`select_occurrences!`].
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Occurrence {
     pub id: Uuid,
@@ -35,27 +38,6 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
-    /// Decodes a row of [`select_occurrences!`] read on the serving thread
-    /// ([`super::sqlite_inline`]).
-    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Occurrence {
-            id: row.get(0)?,
-            event_id: row.get(1)?,
-            event_title: row.get(2)?,
-            title: row.get(3)?,
-            description: row.get(4)?,
-            start_at: row.get(5)?,
-            end_at: row.get(6)?,
-            original_start: row.get(7)?,
-            recurrence_id: row.get(8)?,
-            all_day: row.get(9)?,
-            timezone: row.get(10)?,
-            is_exception: row.get(11)?,
-            cancelled: row.get(12)?,
-            version: row.get(13)?,
-        })
-    }
-
     /// The length of its text: what a page holds of it beyond a fixed size.
     pub fn text_len(&self) -> usize {
         self.event_title.len() + self.title.len() + self.description.len()
@@ -191,9 +173,127 @@ macro_rules! beyond_horizon {
 
 const LISTED_FORMS: [&str; 4] = range_forms!(select_listed!());
 
-/// The column of [`select_listed!`] that says whether the page may not be all, after those of an
-/// [`Occurrence`].
-const LISTED_BEYOND_HORIZON: usize = 14;
+/// SQLite, on the serving thread: the range query's occurrences without their events'
+/// columns ([`OwnRow`]), and [`beyond_horizon!`]. A page's occurrences come from a few events,
+/// each looked up once ([`EVENT_OF_OCCURRENCES`]) rather than joined again for every occurrence.
+const OWN_ROW_FORMS: [&str; 4] = range_forms!(concat!(
+    "SELECT o.id, o.event_id, o.title, o.description, o.start_at, o.end_at, o.original_start, \
+     o.is_exception, o.cancelled, ",
+    beyond_horizon!(),
+    " FROM occurrences o "
+));
+
+/// What the occurrences of event `$1` take from it: the columns of [`EventOfOccurrences`].
+const EVENT_OF_OCCURRENCES: &str = "SELECT e.title, e.description, e.all_day, e.timezone, \
+     e.version, r.id FROM events e LEFT JOIN recurrences r ON r.event_id = e.id WHERE e.id = $1";
+
+/// A row of [`OWN_ROW_FORMS`]: an occurrence's own columns, and whether the page may not be all.
+struct OwnRow {
+    id: Uuid,
+    event_id: Uuid,
+    title: Option<String>,
+    description: Option<String>,
+    start_at: Timestamp,
+    end_at: Timestamp,
+    original_start: Timestamp,
+    is_exception: bool,
+    cancelled: bool,
+    beyond_horizon: bool,
+}
+
+impl OwnRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(OwnRow {
+            id: row.get(0)?,
+            event_id: row.get(1)?,
+            title: row.get(2)?,
+            description: row.get(3)?,
+            start_at: row.get(4)?,
+            end_at: row.get(5)?,
+            original_start: row.get(6)?,
+            is_exception: row.get(7)?,
+            cancelled: row.get(8)?,
+            beyond_horizon: row.get(9)?,
+        })
+    }
+
+    /// The occurrence as the calendar shows it: its own title and description where it has
+    /// them, its event's otherwise.
+    fn with_event(self, event: &EventOfOccurrences) -> Occurrence {
+        Occurrence {
+            id: self.id,
+            event_id: self.event_id,
+            event_title: event.title.clone(),
+            title: self.title.unwrap_or_else(|| event.title.clone()),
+            description: self
+                .description
+                .unwrap_or_else(|| event.description.clone()),
+            start_at: self.start_at,
+            end_at: self.end_at,
+            original_start: self.original_start,
+            recurrence_id: event.recurrence_id,
+            all_day: event.all_day,
+            timezone: event.timezone.clone(),
+            is_exception: self.is_exception,
+            cancelled: self.cancelled,
+            version: event.version,
+        }
+    }
+}
+
+/// A row of [`EVENT_OF_OCCURRENCES`].
+struct EventOfOccurrences {
+    title: String,
+    description: String,
+    all_day: bool,
+    timezone: String,
+    version: i64,
+    recurrence_id: Option<Uuid>,
+}
+
+impl EventOfOccurrences {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(EventOfOccurrences {
+            title: row.get(0)?,
+            description: row.get(1)?,
+            all_day: row.get(2)?,
+            timezone: row.get(3)?,
+            version: row.get(4)?,
+            recurrence_id: row.get(5)?,
+        })
+    }
+}
+
+/// The first rows of a page on SQLite (see [`list_occurrences_on_sqlite`]), each with what it
+/// takes from its event, and whether the page may not be all (`None` for an empty page). One
+/// read transaction, so that the events are read as they were when their occurrences were.
+fn read_first_rows(
+    connection: &rusqlite::Connection,
+    filter: &OccurrenceFilter,
+    arguments: &[(&str, &dyn rusqlite::ToSql)],
+) -> rusqlite::Result<(Vec<Occurrence>, Option<bool>)> {
+    let transaction = connection.unchecked_transaction()?;
+    let own_rows = transaction
+        .prepare_cached(range_form(&OWN_ROW_FORMS, filter))?
+        .query_map(arguments, OwnRow::from_sqlite)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let beyond_horizon = own_rows.first().map(|row| row.beyond_horizon);
+    let mut lookup = transaction.prepare_cached(EVENT_OF_OCCURRENCES)?;
+    let mut events: HashMap<Uuid, EventOfOccurrences> = HashMap::new();
+    let mut occurrences = Vec::with_capacity(own_rows.len());
+    for row in own_rows {
+        let event = match events.entry(row.event_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                first.insert(lookup.query_row([row.event_id], EventOfOccurrences::from_sqlite)?)
+            }
+        };
+        occurrences.push(row.with_event(event));
+    }
+    drop(lookup);
+    transaction.commit()?;
+    Ok((occurrences, beyond_horizon))
+}
 
 /// The range query's rows after `($8, $9)` in its order, for those of a page after the ones read
 /// on the serving thread. `$7` is bound in every form (`NULL` where no event is asked for), `$5` is 0.
@@ -276,28 +376,18 @@ async fn list_occurrences_on_sqlite(
     let (listed, beyond_horizon) = sqlite_page::read_page(
         page,
         |first| {
-            inline.read(|connection| {
-                let mut statement =
-                    connection.prepare_cached(range_form(&LISTED_FORMS, &filter))?;
-                let mut arguments: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
-                    ("$1", &owner_id),
-                    ("$2", &from),
-                    ("$3", &to),
-                    ("$4", &first.limit),
-                    ("$5", &first.offset),
-                    ("$6", &Timestamp::MIN),
-                ];
-                if let Some(event_id) = &filter.event_id {
-                    arguments.push(("$7", event_id));
-                }
-                let (mut occurrences, mut beyond_horizon) = (Vec::new(), None);
-                let mut rows = statement.query(arguments.as_slice())?;
-                while let Some(row) = rows.next()? {
-                    occurrences.push(Occurrence::from_sqlite(row)?);
-                    beyond_horizon = Some(row.get(LISTED_BEYOND_HORIZON)?);
-                }
-                Ok((occurrences, beyond_horizon))
-            })
+            let mut arguments: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+                ("$1", &owner_id),
+                ("$2", &from),
+                ("$3", &to),
+                ("$4", &first.limit),
+                ("$5", &first.offset),
+                ("$6", &Timestamp::MIN),
+            ];
+            if let Some(event_id) = &filter.event_id {
+                arguments.push(("$7", event_id));
+            }
+            inline.read(|connection| read_first_rows(connection, &filter, &arguments))
         },
         |limit, (start, id)| {
             sqlx::query_as(range_form(&AFTER_FORMS, &filter))
