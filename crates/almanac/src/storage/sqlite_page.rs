@@ -3,8 +3,9 @@
 //! values; any further ones come row by row through sqlx, off that thread. The first rows were
 //! once read through sqlx too, as one JSON value that SQLite built and the server parsed (so that
 //! they crossed threads in one message); decoded here instead, a window of the calendar read from
-//! the database takes a quarter less of the server's CPU (docs/BENCHMARKS.md). Each list decodes a row from its columns in the order its
-//! query names them; tests compare every row of a page with the same row read alone.
+//! the database takes a quarter less of the server's CPU (docs/BENCHMARKS.md). Each list decodes
+//! a row from its columns in the order its query names them; tests compare every row of a page
+//! with the same row read alone.
 
 use uuid::Uuid;
 
