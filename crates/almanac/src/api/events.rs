@@ -222,13 +222,7 @@ pub struct EventBody {
 
 impl From<Event> for EventBody {
     fn from(event: Event) -> Self {
-        // Only an all-day event needs its zone here, to name its dates: looking every event's
-        // zone up by its name cost a page of events a tenth of its CPU (docs/BENCHMARKS.md).
-        let zone = if event.all_day {
-            recurrence::time_zone(&event.timezone).unwrap_or(recurrence::TimeZone::UTC)
-        } else {
-            recurrence::TimeZone::UTC
-        };
+        let zone = When::zone_of(event.all_day, &event.timezone);
         let when = |instant| When::of(instant, event.all_day, &zone);
         EventBody {
             occurrences_status: event.status.as_str(),

@@ -75,12 +75,7 @@ pub struct OccurrenceBody {
 
 impl From<Occurrence> for OccurrenceBody {
     fn from(occurrence: Occurrence) -> Self {
-        // Only an all-day occurrence needs its zone, to name its dates.
-        let zone = if occurrence.all_day {
-            recurrence::time_zone(&occurrence.timezone).unwrap_or(recurrence::TimeZone::UTC)
-        } else {
-            recurrence::TimeZone::UTC
-        };
+        let zone = When::zone_of(occurrence.all_day, &occurrence.timezone);
         let when = |instant| When::of(instant, occurrence.all_day, &zone);
         OccurrenceBody {
             id: occurrence.id,

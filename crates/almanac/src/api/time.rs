@@ -49,6 +49,16 @@ pub enum When {
 }
 
 impl When {
+    /// The zone [`When::of`] needs for an event or occurrence: its own, found by `name`, when it
+    /// is all-day (to name its dates), and none otherwise. Looking every event's zone up by its
+    /// name cost a page of events a tenth of its CPU (docs/BENCHMARKS.md).
+    pub fn zone_of(all_day: bool, name: &str) -> TimeZone {
+        match all_day {
+            true => recurrence::time_zone(name).unwrap_or(TimeZone::UTC),
+            false => TimeZone::UTC,
+        }
+    }
+
     /// The instant itself, or for an all-day event the date it falls on in the event's zone
     /// (where all-day instants are the starts of days).
     pub fn of(instant: Timestamp, all_day: bool, zone: &TimeZone) -> When {
