@@ -283,14 +283,34 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds():
+    """CPU time used so far by each process of the PostgreSQL server on this machine, by pid."""
+    used = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            used[pid] = cpu_seconds(pid)
+        except OSError:
+            continue  # gone meanwhile
+    return used
+
+
 def wrk(deployment, script, seconds, connections, env=None, path="/"):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
                "-s", os.path.join(WRK_DIR, script), deployment.base + path]
     log("$ " + " ".join(command))
+    on_postgres = deployment.backend == "postgres"
+    database_before = database_cpu_seconds() if on_postgres else {}
     cpu_before = cpu_seconds(deployment.server.pid)
     result = subprocess.run(command, capture_output=True, text=True, check=True,
                             env=dict(os.environ, BENCH_WRK_DIR=WRK_DIR, BENCH_PASSWORD=PASSWORD, **(env or {})))
     cpu = cpu_seconds(deployment.server.pid) - cpu_before
+    # A server process that ended during the row takes its CPU with it: a lower bound, and exact
+    # for the pool's connections, which stay open.
+    database_cpu = (sum(used - database_before.get(pid, 0) for pid, used in database_cpu_seconds().items())
+                    if on_postgres else None)
     line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     seconds_run = data["duration_us"] / 1e6
@@ -304,6 +324,8 @@ def wrk(deployment, script, seconds, connections, env=None, path="/"):
         # What each request cost the server, whatever else the machine ran meanwhile: requests/s
         # moves with the machine's other load, this much less.
         "cpu_us": cpu * 1e6 / max(data["requests"], 1),
+        # PostgreSQL's share, where it runs apart from the server (SQLite's is in the server's).
+        "database_cpu_us": None if database_cpu is None else database_cpu * 1e6 / max(data["requests"], 1),
     }
 
 
@@ -623,13 +645,14 @@ def load_section(report):
         f"{report['occurrences']:,} occurrences, in {report['seed_seconds']:.0f} s. "
         f"wrk: 2 threads, {report['connections']} connections, {report['seconds']} s per row.",
         "",
-        "| request | requests/s | p50 ms | p99 ms | `serve` CPU µs per request | errors + non-2xx |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| request | requests/s | p50 ms | p99 ms | `serve` CPU µs per request |"
+        + (" PostgreSQL CPU µs per request |" if backend == "postgres" else "") + " errors + non-2xx |",
+        "|---|---:|---:|---:|---:|" + ("---:|" if backend == "postgres" else "") + "---:|",
     ]
     for key, label in labels.items():
         row = results[key]
         lines.append(f"| {label} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
-                     f"{row['cpu_us']:.0f} | {row['errors']} |")
+                     f"{row['cpu_us']:.0f} | {database_cpu_cell(row)}{row['errors']} |")
     lines += ["", "| series | 201 → `ready`, p50 ms | p99 ms | samples |", "|---|---:|---:|---:|"]
     for count, row in report["ready"].items():
         label = (f"30 occurrences, created while the series made under load wait (p99: the slowest)"
@@ -661,13 +684,20 @@ def load_section(report):
     return lines
 
 
+def database_cpu_cell(row):
+    """The PostgreSQL CPU column's cell, with its separator; nothing where there is no column."""
+    return "" if row["database_cpu_us"] is None else f"{row['database_cpu_us']:.0f} | "
+
+
 def rows_section(report):
     healthz = report["results"]["healthz"]["rps"]
-    lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | `serve` CPU µs per request | errors + non-2xx |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    on_postgres = report["backend"] == "postgres"
+    lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | `serve` CPU µs per request |"
+             + (" PostgreSQL CPU µs per request |" if on_postgres else "") + " errors + non-2xx |",
+             "|---|---:|---:|---:|---:|---:|" + ("---:|" if on_postgres else "") + "---:|"]
     for name, row in report["results"].items():
         lines.append(f"| {name} | {row['rps']:,.0f} | {row['rps'] / healthz:.1%} | {row['p50_ms']:.2f} | "
-                     f"{row['p99_ms']:.2f} | {row['cpu_us']:.0f} | {row['errors']} |")
+                     f"{row['p99_ms']:.2f} | {row['cpu_us']:.0f} | {database_cpu_cell(row)}{row['errors']} |")
     lines += ["", f"Peak RSS of `almanac serve`: {report['rss_mb']:.1f} MB (per row: "
                   + ", ".join(f"{name} {mb:.0f} MB" for name, mb in report["rss_phases"].items()) + ")."]
     if "create" in report["results"]:
