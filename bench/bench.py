@@ -640,14 +640,15 @@ def load_section(report):
         "create": "`POST events/` weekly × 30",
         "login": "`POST users/login/` (argon2id)",
     }
+    database_cpu_heading, database_cpu_alignment = database_cpu_head(backend)
     lines = [
         f"Seeded through the API: {report['users']} users, {report['events']} events (a fifth recurring), "
         f"{report['occurrences']:,} occurrences, in {report['seed_seconds']:.0f} s. "
         f"wrk: 2 threads, {report['connections']} connections, {report['seconds']} s per row.",
         "",
         "| request | requests/s | p50 ms | p99 ms | `serve` CPU µs per request |"
-        + (" PostgreSQL CPU µs per request |" if backend == "postgres" else "") + " errors + non-2xx |",
-        "|---|---:|---:|---:|---:|" + ("---:|" if backend == "postgres" else "") + "---:|",
+        + database_cpu_heading + " errors + non-2xx |",
+        "|---|---:|---:|---:|---:|" + database_cpu_alignment + "---:|",
     ]
     for key, label in labels.items():
         row = results[key]
@@ -684,6 +685,12 @@ def load_section(report):
     return lines
 
 
+def database_cpu_head(backend):
+    """The PostgreSQL CPU column's heading and alignment, each with its separator; nothing on SQLite,
+    where the database's CPU is the server's."""
+    return (" PostgreSQL CPU µs per request |", "---:|") if backend == "postgres" else ("", "")
+
+
 def database_cpu_cell(row):
     """The PostgreSQL CPU column's cell, with its separator; nothing where there is no column."""
     return "" if row["database_cpu_us"] is None else f"{row['database_cpu_us']:.0f} | "
@@ -691,10 +698,10 @@ def database_cpu_cell(row):
 
 def rows_section(report):
     healthz = report["results"]["healthz"]["rps"]
-    on_postgres = report["backend"] == "postgres"
+    database_cpu_heading, database_cpu_alignment = database_cpu_head(report["backend"])
     lines = ["| row | requests/s | % of `/healthz` | p50 ms | p99 ms | `serve` CPU µs per request |"
-             + (" PostgreSQL CPU µs per request |" if on_postgres else "") + " errors + non-2xx |",
-             "|---|---:|---:|---:|---:|---:|" + ("---:|" if on_postgres else "") + "---:|"]
+             + database_cpu_heading + " errors + non-2xx |",
+             "|---|---:|---:|---:|---:|---:|" + database_cpu_alignment + "---:|"]
     for name, row in report["results"].items():
         lines.append(f"| {name} | {row['rps']:,.0f} | {row['rps'] / healthz:.1%} | {row['p50_ms']:.2f} | "
                      f"{row['p99_ms']:.2f} | {row['cpu_us']:.0f} | {database_cpu_cell(row)}{row['errors']} |")

@@ -519,7 +519,7 @@ async fn kill_in_the_middle_of_the_backlog(
     };
     let queue = Queue::open(database).await;
     let url = database.url.as_deref().expect("a PostgreSQL database");
-    let mut events = PgConnection::connect(url)
+    let mut connection = PgConnection::connect(url)
         .await
         .expect("PostgreSQL reachable");
     let deadline = Instant::now() + SHORTLY;
@@ -527,9 +527,9 @@ async fn kill_in_the_middle_of_the_backlog(
         let held = queue.held().await;
         if held.iter().filter(|&&jobs| jobs > 0).count() == workers.len() {
             let generated: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM events WHERE occurrences_revision = revision",
+                "SELECT count(*) FROM events WHERE occurrences_revision >= revision",
             )
-            .fetch_one(&mut events)
+            .fetch_one(&mut connection)
             .await
             .expect("events counted");
             if generated > 0 {
