@@ -556,4 +556,55 @@ mod tests {
             "one page cache shared by every connection: {options:?}"
         );
     }
+
+    /// The log may grow under a burst of writes, since the writer leaves its checkpoints to
+    /// another thread; once the writes stop, the log's file gives back the disk it took.
+    #[tokio::test]
+    async fn the_log_gives_back_the_disk_a_burst_took() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("burst.sqlite3");
+        let db = super::Db::connect(
+            &super::DatabaseTarget::Sqlite(path.clone()),
+            &super::PoolSettings::default(),
+        )
+        .await
+        .expect("connected");
+        let super::Pool::Sqlite(writer) = db.writer() else {
+            unreachable!("a SQLite target")
+        };
+        let limit = super::sqlite_checkpoint::LOG_FILE_LIMIT;
+        let burst = 2 * limit;
+        sqlx::query(
+            "CREATE TABLE burst (b BLOB NOT NULL); \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+             INSERT INTO burst SELECT zeroblob(1048576) FROM n",
+        )
+        .bind(i64::try_from(burst / 1_048_576).expect("a small count"))
+        .execute(writer)
+        .await
+        .expect("the burst written");
+        let size = |file: &str| {
+            std::fs::metadata(dir.path().join(file))
+                .map(|metadata| metadata.len())
+                .unwrap_or_default()
+        };
+        assert!(
+            size("burst.sqlite3-wal") > burst,
+            "the burst went to the log"
+        );
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while size("burst.sqlite3-wal") > limit && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            size("burst.sqlite3") >= burst,
+            "the burst reached the database file"
+        );
+        assert!(
+            size("burst.sqlite3-wal") <= limit,
+            "the log kept {} bytes",
+            size("burst.sqlite3-wal")
+        );
+    }
 }

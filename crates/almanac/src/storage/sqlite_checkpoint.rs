@@ -1,10 +1,20 @@
 //! SQLite's checkpoints, on a thread of their own. In WAL mode a commit appends the pages it
 //! changed to the log, and by default the commit that takes the log past 1,000 pages copies the
 //! log back into the database file and waits for the disk — on Almanac's one writing connection,
-//! so every write queued behind it waits as well (docs/BENCHMARKS.md). Here the writer only
-//! checkpoints past [`WRITER_CHECKPOINT_PAGES`], a safety net, and this thread checkpoints every
-//! [`PERIOD`] when something was committed since its last look. Its checkpoints are `PASSIVE`:
-//! they never wait for readers or writers, who carry on meanwhile.
+//! so every write queued behind it waits as well (docs/BENCHMARKS.md). Here this thread
+//! checkpoints every [`PERIOD`] when something was committed since its last look. Its
+//! checkpoints are `PASSIVE`: they never wait for readers or writers, who carry on meanwhile.
+//!
+//! The log starts again from its beginning only when a write begins after a checkpoint has
+//! copied all of it; under a steady stream of writes that happens now and then, not after every
+//! checkpoint, so the log can grow for a while. The writer checkpoints itself only once it
+//! passes [`WRITER_CHECKPOINT_PAGES`] — a bound on the log, not a pace: a writer that
+//! checkpointed at a tenth of that held every write for a quarter of a second every few seconds
+//! under a burst of creations. Once a look finds nothing committed since the last one, this
+//! thread gives back the disk a burst took: past [`LOG_FILE_LIMIT`] it empties the log's file
+//! (`TRUNCATE`, which does not wait either: if a reader or a writer is busy, it tries at the next
+//! quiet look). Cutting the file back on the writer's commit (`journal_size_limit`) instead made
+//! the slowest creations of a burst twice as slow.
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -12,12 +22,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-/// How often the log is looked at.
-const PERIOD: Duration = Duration::from_millis(500);
+/// How often the log is looked at: often enough that each checkpoint copies little.
+const PERIOD: Duration = Duration::from_millis(100);
 
 /// The log's length, in pages, past which the writer checkpoints itself (`wal_autocheckpoint`):
-/// far beyond what a period of writes appends, so that it only acts if this thread cannot.
-pub(super) const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+/// some 400 MB of 4 KB pages, reached only if this thread's checkpoints never catch up.
+pub(super) const WRITER_CHECKPOINT_PAGES: u32 = 100_000;
+
+/// The size, in bytes, of a log file that a quiet moment empties.
+pub(super) const LOG_FILE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The checkpointing thread of one database file; it stops when this is dropped.
 #[derive(Debug)]
@@ -48,6 +61,9 @@ fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    let mut log = path.as_os_str().to_owned();
+    log.push("-wal");
+    let log_file_size = || std::fs::metadata(&log).map_or(0, |metadata| metadata.len());
     let mut seen = None;
     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(PERIOD) {
         // Moves whenever another connection commits.
@@ -55,6 +71,8 @@ fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
         if seen != Some(version) {
             seen = Some(version);
             connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        } else if log_file_size() > LOG_FILE_LIMIT {
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
     }
     Ok(())
