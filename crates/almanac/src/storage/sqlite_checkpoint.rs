@@ -12,8 +12,8 @@
 //! checkpointed at a tenth of that held every write for a quarter of a second every few seconds
 //! under a burst of creations. Once a look finds nothing committed since the last one, this
 //! thread gives back the disk a burst took: past [`LOG_FILE_LIMIT`] it empties the log's file
-//! (`TRUNCATE`, which does not wait either: if a reader or a writer is busy, it tries at the next
-//! quiet look). Cutting the file back on the writer's commit (`journal_size_limit`) instead made
+//! (`TRUNCATE`, with no busy timeout, so that it never waits: if a reader or a writer is busy, it
+//! tries at the next quiet look). Cutting the file back on the writer's commit (`journal_size_limit`) instead made
 //! the slowest creations of a burst twice as slow.
 
 use std::path::Path;
@@ -61,6 +61,8 @@ fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    // `TRUNCATE` would otherwise wait for readers holding the write lock, so that writes wait too.
+    connection.busy_timeout(Duration::ZERO)?;
     let mut log = path.as_os_str().to_owned();
     log.push("-wal");
     let log_file_size = || std::fs::metadata(&log).map_or(0, |metadata| metadata.len());
@@ -106,5 +108,54 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
         }
         assert!(file_size() >= written, "{} bytes", file_size());
+    }
+
+    /// A reader still on the log keeps it from being emptied; trying meanwhile must not hold the
+    /// write lock while waiting for that reader, which would hold every write as well.
+    #[test]
+    fn emptying_the_log_never_holds_writes_back() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("held.sqlite3");
+        let writer = Connection::open(&path).expect("opened");
+        let burst = 2 * LOG_FILE_LIMIT;
+        writer
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE t (b BLOB); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
+                 INSERT INTO t SELECT zeroblob(1048576) FROM n;",
+                burst / 1_048_576
+            ))
+            .expect("written");
+        let reader = Connection::open(&path).expect("opened");
+        reader
+            .execute_batch("BEGIN; SELECT count(*) FROM t;")
+            .expect("a read begun on the log");
+
+        let _checkpoints = Checkpoints::start(&path);
+        let file_size = || std::fs::metadata(&path).expect("a database file").len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while file_size() < burst && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(file_size() >= burst, "the burst reached the database file");
+        // Quiet looks from here on: each tries to empty the log, which the reader prevents.
+        std::thread::sleep(PERIOD * 3);
+
+        let impatient = Connection::open(&path).expect("opened");
+        impatient
+            .busy_timeout(Duration::ZERO)
+            .expect("no busy timeout");
+        let written = (0..3).any(|_| {
+            let outcome = impatient.execute("INSERT INTO t VALUES (x'00')", []);
+            if outcome.is_err() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            outcome.is_ok()
+        });
+        assert!(
+            written,
+            "the write lock was held while waiting for the reader"
+        );
     }
 }
