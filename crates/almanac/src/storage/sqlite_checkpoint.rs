@@ -13,8 +13,8 @@
 //! under a burst of creations. Once a look finds nothing committed since the last one, this
 //! thread gives back the disk a burst took: past [`LOG_FILE_LIMIT`] it empties the log's file
 //! (`TRUNCATE`, with no busy timeout, so that it never waits: if a reader or a writer is busy, it
-//! tries at the next quiet look). Cutting the file back on the writer's commit (`journal_size_limit`) instead made
-//! the slowest creations of a burst twice as slow.
+//! tries at the next quiet look). Cutting the file back on the writer's commit
+//! (`journal_size_limit`) instead made the slowest creations of a burst twice as slow.
 
 use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -26,7 +26,8 @@ use rusqlite::{Connection, OpenFlags};
 const PERIOD: Duration = Duration::from_millis(100);
 
 /// The log's length, in pages, past which the writer checkpoints itself (`wal_autocheckpoint`):
-/// some 400 MB of 4 KB pages, reached only if this thread's checkpoints never catch up.
+/// some 400 MB of 4 KB pages, reached when a long burst of writes leaves this thread's checkpoints
+/// no moment to catch up (once in the benchmark's ten seconds of creations).
 pub(super) const WRITER_CHECKPOINT_PAGES: u32 = 100_000;
 
 /// The size, in bytes, of a log file that a quiet moment empties.
@@ -61,7 +62,8 @@ fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    // `TRUNCATE` would otherwise wait for readers holding the write lock, so that writes wait too.
+    // With a busy timeout, `TRUNCATE` waits for readers while holding the write lock, and every
+    // write waits with it.
     connection.busy_timeout(Duration::ZERO)?;
     let mut log = path.as_os_str().to_owned();
     log.push("-wal");
