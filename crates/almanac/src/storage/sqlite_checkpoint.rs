@@ -86,30 +86,44 @@ fn run(path: &Path, stopped: &mpsc::Receiver<()>) -> rusqlite::Result<()> {
 mod tests {
     use super::*;
 
+    /// Writes `rows` blobs of `row_bytes` each to a new table in `path`, through a connection
+    /// that never checkpoints: they stay in the log for as long as it is open.
+    fn write_to_the_log(path: &Path, rows: u64, row_bytes: u64) -> Connection {
+        let writer = Connection::open(path).expect("opened");
+        writer
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
+                 CREATE TABLE t (b BLOB); \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
+                 INSERT INTO t SELECT zeroblob({row_bytes}) FROM n;"
+            ))
+            .expect("written");
+        writer
+    }
+
+    /// The size of the database file at `path` once it reaches `bytes`, or after 20 s.
+    fn database_file_reaching(path: &Path, bytes: u64) -> u64 {
+        let file_size = || std::fs::metadata(path).expect("a database file").len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while file_size() < bytes && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        file_size()
+    }
+
     /// What a writer that never checkpoints commits reaches the database file itself.
     #[test]
     fn commits_reach_the_database_file_without_the_writer_checkpointing() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("checkpointed.sqlite3");
-        let writer = Connection::open(&path).expect("opened");
-        writer
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
-                 CREATE TABLE t (b BLOB); \
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 256) \
-                 INSERT INTO t SELECT zeroblob(4000) FROM n;",
-            )
-            .expect("written");
-        let file_size = || std::fs::metadata(&path).expect("a database file").len();
+        let _writer = write_to_the_log(&path, 256, 4000);
         let written = 256 * 4000;
-        assert!(file_size() < written, "the rows are only in the log so far");
+        let file_size = std::fs::metadata(&path).expect("a database file").len();
+        assert!(file_size < written, "the rows are only in the log so far");
 
         let _checkpoints = Checkpoints::start(&path);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while file_size() < written && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(file_size() >= written, "{} bytes", file_size());
+        let file_size = database_file_reaching(&path, written);
+        assert!(file_size >= written, "{file_size} bytes");
     }
 
     /// A reader still on the log keeps it from being emptied; trying meanwhile must not hold the
@@ -118,29 +132,18 @@ mod tests {
     fn emptying_the_log_never_holds_writes_back() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("held.sqlite3");
-        let writer = Connection::open(&path).expect("opened");
         let burst = 2 * LOG_FILE_LIMIT;
-        writer
-            .execute_batch(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; \
-                 CREATE TABLE t (b BLOB); \
-                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) \
-                 INSERT INTO t SELECT zeroblob(1048576) FROM n;",
-                burst / 1_048_576
-            ))
-            .expect("written");
+        let _writer = write_to_the_log(&path, burst / 1_048_576, 1_048_576);
         let reader = Connection::open(&path).expect("opened");
         reader
             .execute_batch("BEGIN; SELECT count(*) FROM t;")
             .expect("a read begun on the log");
 
         let _checkpoints = Checkpoints::start(&path);
-        let file_size = || std::fs::metadata(&path).expect("a database file").len();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while file_size() < burst && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(file_size() >= burst, "the burst reached the database file");
+        assert!(
+            database_file_reaching(&path, burst) >= burst,
+            "the burst reached the database file"
+        );
         // Quiet looks from here on: each tries to empty the log, which the reader prevents.
         std::thread::sleep(PERIOD * 3);
 
