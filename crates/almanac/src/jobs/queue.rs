@@ -603,6 +603,15 @@ mod tests {
         lock_by = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND (status = 'Queued' \
         OR status = 'Pending' OR (status = 'Failed' AND attempts < max_attempts))";
 
+    /// A local queue opened as the server opens it, in a directory that lives as long as it.
+    async fn opened_queue() -> (tempfile::TempDir, sqlx::SqlitePool) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (pool, _) = open_local_queue(&dir.path().join(JOBS_FILE))
+            .await
+            .expect("opened");
+        (dir, pool)
+    }
+
     async fn plan(pool: &sqlx::SqlitePool, sql: &str, arguments: &[&str]) -> String {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let mut query = sqlx::query_as(sqlx::AssertSqlSafe(explain));
@@ -618,10 +627,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_worker_finds_the_jobs_it_acknowledges_by_id_and_the_jobs_it_holds_by_worker() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (pool, _) = open_local_queue(&dir.path().join(JOBS_FILE))
-            .await
-            .expect("opened");
+        let (_dir, pool) = opened_queue().await;
         let ack = plan(&pool, ACK, &["[]", "worker"]).await;
         assert!(
             ack.contains("(id=?)") && !ack.contains("lock_by=?"),
@@ -634,10 +640,7 @@ mod tests {
     /// Marking the jobs a worker fetched as running reads those jobs, not every job waiting.
     #[tokio::test]
     async fn a_worker_marks_the_jobs_it_fetched_as_running_by_id() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (pool, _) = open_local_queue(&dir.path().join(JOBS_FILE))
-            .await
-            .expect("opened");
+        let (_dir, pool) = opened_queue().await;
         let lock = plan(&pool, LOCK, &["[]", "worker"]).await;
         assert!(
             lock.contains("(id=?)") && !lock.contains("(status=?)"),
