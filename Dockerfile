@@ -26,7 +26,7 @@ FROM debian:bookworm-slim
 RUN useradd --system --create-home --home-dir /var/lib/almanac almanac
 COPY --from=build /usr/local/bin/almanac /usr/local/bin/almanac
 USER almanac
-# Freed memory goes back to the system at once rather than when its thread next allocates
+# Freed memory goes back to the system at once rather than after the allocator's delay
 # (README, "Answers kept in memory").
 ENV ALMANAC_BIND=0.0.0.0:8000 \
     ALMANAC_DATA_DIR=/var/lib/almanac \
